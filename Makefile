@@ -1,0 +1,68 @@
+# Two commands do everything on a fresh machine:
+#   make book   set up .venv and system packages, then build dist/ (PDF, EPUB, HTML)
+#   make test   set up the same, then run the test suite
+# Finer targets: make pdf | epub | html | check | bench | clean
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SYSTEM_STAMP := $(VENV)/.system-packages
+# Debian packages the build and the tests use; installed only when missing.
+DEB_PACKAGES := fonts-sil-charis fonts-inter fonts-jetbrains-mono poppler-utils
+
+.PHONY: all book pdf epub html check test bench clean distclean deps system-deps
+
+all: book
+
+book: deps
+	$(PY) build.py build
+
+pdf: deps
+	$(PY) build.py build pdf
+
+epub: deps
+	$(PY) build.py build epub
+
+html: deps
+	$(PY) build.py build html
+
+check: deps
+	$(PY) build.py check
+
+test: deps
+	$(PY) -m pytest
+
+bench: deps
+	$(PY) bench/bench.py
+
+clean:
+	rm -rf dist .cache
+
+distclean: clean
+	rm -rf $(VENV)
+
+deps: $(STAMP) $(SYSTEM_STAMP)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml $(VENV)/bin/python
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+$(SYSTEM_STAMP): Makefile $(VENV)/bin/python
+	@missing=""; \
+	for pkg in $(DEB_PACKAGES); do \
+	  dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; \
+	done; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+	@command -v rustc >/dev/null || { echo "rustc not found: install stable Rust (https://rustup.rs), then run make again"; exit 1; }
+	fc-cache -f >/dev/null 2>&1 || true
+	touch $(SYSTEM_STAMP)

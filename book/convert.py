@@ -1,0 +1,118 @@
+"""Markdown -> HTML fragment per chapter, with pandoc, cached by content hash.
+
+Chapters are converted one by one (one pandoc call over the whole book wires
+footnotes to the wrong chapter) with `--id-prefix` so ids are unique across
+the book, then links between chapter files are rewritten to in-book anchors
+(`./03_lifetimes.md#x` -> `#part3-x`). Renderers map those anchors to files
+where an output has several (EPUB, multi-page HTML).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import re
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+
+from book.errors import Problem
+from book.listings import replace_code_blocks
+from book.model import Book, Chapter, Heading
+from book.rustcheck import Result
+
+MARKDOWN_FORMAT = "markdown+gfm_auto_identifiers-tex_math_dollars-raw_tex-citations-yaml_metadata_block"
+PANDOC_ARGS = ("--sandbox", "--wrap=none", "--to=html5", "--syntax-highlighting=none", "--eol=lf")
+CACHE_VERSION = "2"
+CHAPTER_LINK = re.compile(r'href="(?:\./)?([A-Za-z0-9_]+\.md)(?:#([^"]*))?"')
+ID_ATTR = re.compile(r'\sid="([^"]+)"')
+HEADING_TAG = re.compile(r'<h([1-6]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
+TAG = re.compile(r"<[^>]+>")
+
+
+@lru_cache(maxsize=None)
+def pandoc_path() -> str:
+    import pypandoc  # imported late: it looks for pandoc on import
+    return pypandoc.get_pandoc_path()
+
+
+@lru_cache(maxsize=None)
+def pandoc_version() -> str:
+    out = subprocess.run([pandoc_path(), "--version"], capture_output=True, text=True, check=True).stdout
+    return out.splitlines()[0]
+
+
+def convert_book(book: Book, results_by_chapter: dict[str, dict[int, Result]], cache_dir: Path,
+                 jobs: int = 2) -> tuple[Book, list[Problem]]:
+    """Every chapter with its HTML, headings and ids filled in."""
+    keys = {c.name: c.key for c in book.chapters}
+
+    def one(chapter: Chapter) -> tuple[Chapter, list[Problem]]:
+        markdown = replace_code_blocks(chapter, results_by_chapter.get(chapter.rel, {}))
+        try:
+            fragment, warnings = _pandoc_cached(markdown, chapter.key, cache_dir)
+        except (RuntimeError, subprocess.SubprocessError) as exc:
+            return chapter, [Problem(chapter.rel, None, f"pandoc could not convert this chapter: {exc}")]
+        fragment = label_title(rewrite_chapter_links(fragment, keys), chapter)
+        problems = [Problem(chapter.rel, None, f"pandoc: {w}") for w in warnings]
+        return replace(chapter, html=fragment, toc=tuple(extract_headings(fragment)),
+                       ids=frozenset(ID_ATTR.findall(fragment))), problems
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        converted = list(pool.map(one, book.chapters))
+    problems = [p for _, ps in converted for p in ps]
+    return replace(book, chapters=tuple(c for c, _ in converted)), problems
+
+
+def _pandoc_cached(markdown: str, key: str, cache_dir: Path) -> tuple[str, list[str]]:
+    digest = hashlib.sha256("\0".join([CACHE_VERSION, pandoc_version(), MARKDOWN_FORMAT, *PANDOC_ARGS, key, markdown])
+                            .encode()).hexdigest()
+    cached = cache_dir / "pandoc" / f"{digest}.html"
+    if cached.is_file():
+        return cached.read_text(encoding="utf-8"), []
+    proc = subprocess.run([pandoc_path(), f"--from={MARKDOWN_FORMAT}", *PANDOC_ARGS, f"--id-prefix={key}-"],
+                          input=markdown, capture_output=True, text=True, timeout=300)
+    warnings = [line.strip() for line in proc.stderr.splitlines() if line.strip()]
+    if proc.returncode != 0:
+        raise RuntimeError(f"pandoc failed: {proc.stderr.strip()}")
+    if not warnings:  # never cache a conversion that warned: the warning must show again
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(proc.stdout, encoding="utf-8")
+        os.replace(tmp, cached)
+    return proc.stdout, warnings
+
+
+def rewrite_chapter_links(fragment: str, keys: dict[str, str]) -> str:
+    """`href="./03_lifetimes.md#x"` -> `href="#part3-x"`; unknown files are left for the link check."""
+    def rewrite(match: re.Match[str]) -> str:
+        key = keys.get(match.group(1))
+        if key is None:
+            return match.group(0)
+        anchor = match.group(2)
+        return f'href="#{key}-{anchor}" data-xref="{key}"' if anchor else f'href="#{key}" data-xref="{key}"'
+    return CHAPTER_LINK.sub(rewrite, fragment)
+
+
+def extract_headings(fragment: str) -> list[Heading]:
+    return [Heading(level=int(level), id=hid, html=inner.strip(), text=html.unescape(TAG.sub("", inner)).strip())
+            for level, hid, inner in HEADING_TAG.findall(fragment)]
+
+
+H1 = re.compile(r'<h1 id="([^"]+)">(.*?)</h1>', re.S)
+
+
+def label_title(fragment: str, chapter: Chapter) -> str:
+    """Split "Part 3: Lifetimes" so each output can set the label and title apart."""
+    def split(match: re.Match[str]) -> str:
+        inner = match.group(2)
+        prefix = f"{chapter.label}: "
+        if not chapter.label or not inner.startswith(prefix):
+            return f'<h1 id="{match.group(1)}" data-bookmark="{html.escape(chapter.full_title)}">{inner}</h1>'
+        return (f'<h1 id="{match.group(1)}" data-bookmark="{html.escape(chapter.full_title)}">'
+                f'<span class="chapter-label">{chapter.label}</span><span class="chapter-sep">: </span>'
+                f'<span class="chapter-title">{inner[len(prefix):]}</span></h1>')
+    return H1.sub(split, fragment, count=1)

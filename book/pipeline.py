@@ -1,0 +1,130 @@
+"""The build as a short list of named steps: gather, check, convert, render.
+
+Gather first, check second, write last: nothing in the output folder is
+touched until every source problem has been found and reported.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from book.convert import convert_book
+from book.errors import BookError, Problem, Problems
+from book.links import check_source_links
+from book.load import load_book
+from book.model import Book
+from book.rustcheck import Example, Result, RustChecker, collect_examples, judge
+from book.targets import RenderOptions
+
+TARGETS = ("html", "epub", "pdf")
+
+
+@dataclass
+class Reporter:
+    """Prints one line per step with its time; quiet and verbose levels."""
+
+    verbosity: int = 1
+    stream: object = field(default_factory=lambda: sys.stderr)
+
+    def line(self, step: str, detail: str, seconds: float | None = None, level: int = 1) -> None:
+        if self.verbosity < level:
+            return
+        timing = f"{seconds:6.1f} s" if seconds is not None else ""
+        print(f"{step:<9}{detail:<56}{timing}".rstrip(), file=self.stream, flush=True)
+
+    @contextmanager
+    def step(self, step: str, detail: str = "") -> Iterator[dict[str, str]]:
+        start = time.perf_counter()
+        info = {"detail": detail}
+        yield info
+        self.line(step, info["detail"], time.perf_counter() - start)
+
+
+def cache_dir_for(root: Path) -> Path:
+    return root / ".cache"
+
+
+def check_examples(book: Book, reporter: Reporter, problems: Problems) -> dict[str, dict[int, Result]]:
+    """Compile and run every Rust example; return results by chapter and line."""
+    examples = collect_examples(book)
+    checker = RustChecker(cache_dir_for(book.root), book.rustc_version)
+    with reporter.step("examples") as info:
+        def progress(done: int, total: int) -> None:
+            if reporter.verbosity >= 1 and sys.stderr.isatty():
+                print(f"\rexamples {done}/{total}", end="", file=sys.stderr, flush=True)
+        results = checker.run_all(examples, progress)
+        if reporter.verbosity >= 1 and sys.stderr.isatty():
+            print("\r", end="", file=sys.stderr)
+        failures = [p for example, result in results.items() for p in judge(example, result)]
+        problems.extend(failures)
+        cached = sum(1 for r in results.values() if r.cached)
+        skipped = len(examples) - len(results)
+        info["detail"] = (f"{len(examples)} Rust examples, {len(failures)} failing, {cached} cached"
+                          + (f", {skipped} ignored" if skipped else ""))
+    by_chapter: dict[str, dict[int, Result]] = defaultdict(dict)
+    for example, result in results.items():
+        by_chapter[example.chapter.rel][example.block.line] = result
+    return by_chapter
+
+
+def prepare(root: Path, reporter: Reporter) -> Book:
+    """Load, check examples, convert and check links; raise BookError on any problem."""
+    problems = Problems()
+    with reporter.step("load") as info:
+        book = load_book(root)
+        info["detail"] = f"{len(book.chapters)} chapters, {sum(len(c.source.split()) for c in book.chapters):,} words"
+    results = check_examples(book, reporter, problems)
+    with reporter.step("convert") as info:
+        book, conversion_problems = convert_book(book, results, cache_dir_for(root))
+        problems.extend(conversion_problems)
+        info["detail"] = f"{len(book.chapters)} chapters with pandoc"
+    with reporter.step("links") as info:
+        link_problems = check_source_links(book)
+        problems.extend(link_problems)
+        info["detail"] = f"{sum(len(c.links) for c in book.chapters)} links and figures, {len(link_problems)} broken"
+    problems.raise_if_any()
+    return book
+
+
+def build(root: Path, targets: tuple[str, ...], out_dir: Path, paper: str, reporter: Reporter) -> dict[str, Path]:
+    """Build the requested targets into `out_dir`; returns what was written."""
+    start = time.perf_counter()
+    book = prepare(root, reporter)
+    options = RenderOptions(out_dir=out_dir, cache_dir=cache_dir_for(root), paper=paper)
+    written: dict[str, Path] = {}
+    for target in TARGETS:
+        if target in targets:
+            written[target] = _render(target, book, options, reporter)
+    reporter.line("done", f"{', '.join(written)} in {out_dir}", time.perf_counter() - start)
+    return written
+
+
+def _render(target: str, book: Book, options: RenderOptions, reporter: Reporter) -> Path:
+    from book.targets import epub, html, pdf
+
+    with reporter.step(target) as info:
+        if target == "pdf":
+            path, pages = pdf.render(book, options)
+            info["detail"] = f"{_short(path)}  {pages} pages"
+        else:
+            path = {"html": html.render, "epub": epub.render}[target](book, options)
+            info["detail"] = f"{_short(path)}  {path.stat().st_size / 1024:,.0f} KiB"
+    return path
+
+
+def _short(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def check_only(root: Path, reporter: Reporter) -> None:
+    """`make check`: examples and links, no outputs."""
+    prepare(root, reporter)

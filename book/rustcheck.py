@@ -1,0 +1,285 @@
+"""Compile and run every Rust example with the installed stable rustc.
+
+Each ```rust block becomes a program (hidden `# ` lines included, wrapped in
+`fn main` when it has none, as rustdoc does), compiled with edition 2024 in a
+scratch `src/main.rs`, so what rustc and the program print reads exactly as it
+would for a reader who runs the example with cargo. Results are cached by a
+hash of the program, the rustc version and the flags, so an unchanged book
+re-checks instantly; cold checks run in parallel on every core.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import re
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from book.errors import Problem
+from book.model import Book, Chapter, CodeBlock, is_hidden_line, unhide_line
+
+EDITION = "2024"
+RUSTC_FLAGS = ("--edition", EDITION, "-C", "debuginfo=0", "--crate-name", "example")
+RUN_TIMEOUT = 10  # seconds a program may run
+COMPILE_TIMEOUT = 120
+CACHE_VERSION = "3"  # bump when the result format or the program wrapping changes
+MAIN_FN = re.compile(r"^\s*(pub\s+)?(async\s+)?fn\s+main\s*\(", re.M)
+
+
+@dataclass(frozen=True)
+class Example:
+    """One Rust listing, where it is, and the program the checker compiles."""
+
+    chapter: Chapter
+    index: int  # 1-based count of Rust listings in its chapter
+    block: CodeBlock
+
+    @property
+    def where(self) -> str:
+        return f"{self.chapter.rel}:{self.block.line}"
+
+
+@dataclass
+class Result:
+    """What rustc and the program did. Stored as JSON in the cache."""
+
+    compiled: bool
+    error_codes: list[str] = field(default_factory=list)
+    errors: str = ""  # rustc's rendered error diagnostics (no warnings), tidied
+    exit_code: int | None = None
+    stdout: str = ""
+    stderr: str = ""  # the program's stderr (a panic message), tidied
+    second_stdout: str | None = None  # a second run, to catch output that varies
+    timed_out: bool = False
+    cached: bool = False
+
+
+@dataclass(frozen=True)
+class Program:
+    source: str
+    line_map: tuple[int | None, ...]  # program line (1-based index) -> listing line, None if hidden/wrapper
+
+
+def build_program(block: CodeBlock) -> Program:
+    """The program rustc sees, with a map back to the lines the reader sees."""
+    lines = block.code.splitlines()
+    visible_number = 0
+    body: list[tuple[str, int | None]] = []
+    for line in lines:
+        if is_hidden_line(line):
+            body.append((unhide_line(line), None))
+        else:
+            visible_number += 1
+            body.append((line, visible_number))
+    compiled_text = "\n".join(text for text, _ in body)
+    if MAIN_FN.search(compiled_text):
+        program = body
+    else:
+        inner_attrs = [(t, n) for t, n in body if t.lstrip().startswith("#![")]
+        rest = [(t, n) for t, n in body if not t.lstrip().startswith("#![")]
+        program = inner_attrs + [("fn main() {", None)] + rest + [("}", None)]
+    source = "\n".join(text for text, _ in program) + "\n"
+    return Program(source=source, line_map=tuple(n for _, n in program))
+
+
+def collect_examples(book: Book) -> list[Example]:
+    examples = []
+    for chapter in book.chapters:
+        index = 0
+        for block in chapter.code_blocks:
+            if block.is_rust:
+                index += 1
+                examples.append(Example(chapter, index, block))
+    return examples
+
+
+class RustChecker:
+    """Runs examples through rustc with a content-addressed cache."""
+
+    def __init__(self, cache_dir: Path, rustc_version: str, jobs: int | None = None):
+        self.cache_dir = cache_dir / "examples"
+        self.rustc_version = rustc_version
+        self.jobs = jobs or os.cpu_count() or 2
+
+    def run_all(self, examples: list[Example], progress: Callable[[int, int], None] | None = None) -> dict[Example, Result]:
+        """Check all examples (ignored ones are skipped), in parallel, cached."""
+        todo = [e for e in examples if e.block.mode != "ignore"]
+        results: dict[Example, Result] = {}
+        done = 0
+        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            for example, result in zip(todo, pool.map(self.run_one, todo)):
+                results[example] = result
+                done += 1
+                if progress:
+                    progress(done, len(todo))
+        return results
+
+    def cache_key(self, block: CodeBlock) -> str:
+        program = build_program(block)
+        payload = json.dumps([CACHE_VERSION, self.rustc_version, RUSTC_FLAGS, block.mode, program.source])
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+    def run_one(self, example: Example) -> Result:
+        key = self.cache_key(example.block)
+        cached = self.cache_dir / key[:2] / f"{key}.json"
+        if cached.is_file():
+            try:
+                result = Result(**json.loads(cached.read_text(encoding="utf-8")))
+                result.cached = True
+                return result
+            except (ValueError, TypeError):
+                pass  # a damaged cache entry is simply recomputed
+        result = self._compile_and_run(example.block)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(asdict(result)), encoding="utf-8")
+        os.replace(tmp, cached)
+        return result
+
+    def _compile_and_run(self, block: CodeBlock) -> Result:
+        program = build_program(block)
+        with tempfile.TemporaryDirectory(prefix="book-example-") as tmp:
+            workdir = Path(tmp)
+            (workdir / "src").mkdir()
+            (workdir / "src" / "main.rs").write_text(program.source, encoding="utf-8")
+            emit = ["--emit=metadata"] if block.mode == "compile_fail" else []
+            try:
+                proc = subprocess.run(["rustc", *RUSTC_FLAGS, "--error-format=json", *emit, "-o", "example",
+                                       "src/main.rs"], cwd=workdir, capture_output=True, text=True,
+                                      timeout=COMPILE_TIMEOUT, env=_clean_env())
+            except subprocess.TimeoutExpired:
+                return Result(compiled=False, errors=f"rustc did not finish within {COMPILE_TIMEOUT} s", timed_out=True)
+            codes, rendered = _read_diagnostics(proc.stderr, program)
+            if proc.returncode != 0:
+                return Result(compiled=False, error_codes=codes, errors=rendered)
+            if block.mode in ("compile_fail", "no_run"):
+                return Result(compiled=True)
+            first = _run_binary(workdir, program)
+            if block.mode == "run" and first.exit_code == 0 and not first.timed_out:
+                first.second_stdout = _run_binary(workdir, program).stdout
+            return first
+
+
+def _clean_env() -> dict[str, str]:
+    """A small, fixed environment so output does not depend on the author's shell."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "TERM": "dumb"}
+    for name in ("HOME", "RUSTUP_HOME", "CARGO_HOME", "RUSTUP_TOOLCHAIN"):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env
+
+
+def _run_binary(workdir: Path, program: Program) -> Result:
+    try:
+        proc = subprocess.run([str(workdir / "example")], cwd=workdir, capture_output=True, timeout=RUN_TIMEOUT,
+                              env=_clean_env(), stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return Result(compiled=True, timed_out=True)
+    return Result(compiled=True, exit_code=proc.returncode,
+                  stdout=proc.stdout.decode("utf-8", "replace"),
+                  stderr=remap_lines(proc.stderr.decode("utf-8", "replace"), program))
+
+
+def _read_diagnostics(stderr: str, program: Program) -> tuple[list[str], str]:
+    """Error codes and the rendered text of error diagnostics (warnings dropped)."""
+    codes: list[str] = []
+    rendered: list[str] = []
+    for line in stderr.splitlines():
+        if not line.startswith("{"):
+            continue
+        try:
+            diagnostic = json.loads(line)
+        except ValueError:
+            continue
+        if diagnostic.get("level") != "error":
+            continue
+        if diagnostic.get("message", "").startswith("aborting due to"):
+            continue
+        code = (diagnostic.get("code") or {}).get("code")
+        if code:
+            codes.append(code)
+        rendered.append(remap_lines((diagnostic.get("rendered") or diagnostic.get("message", "")).rstrip("\n"), program))
+    return codes, "\n\n".join(rendered)
+
+
+GUTTER = re.compile(r"^(\s*)(\d+)( \|)", re.M)
+LOCATION = re.compile(r"src/main\.rs:(\d+):(\d+)")
+
+
+def remap_lines(text: str, program: Program) -> str:
+    """Renumber `src/main.rs:L:C` and gutter numbers to the lines the reader sees."""
+    def visible(number: int) -> int | None:
+        return program.line_map[number - 1] if 0 < number <= len(program.line_map) else None
+
+    def location(match: re.Match[str]) -> str:
+        mapped = visible(int(match.group(1)))
+        return f"src/main.rs:{mapped}:{match.group(2)}" if mapped else match.group(0)
+
+    def gutter(match: re.Match[str]) -> str:
+        original = match.group(2)
+        mapped = visible(int(original))
+        if mapped is None:
+            return match.group(0)
+        return f"{match.group(1)}{str(mapped).rjust(len(original))}{match.group(3)}"
+
+    if all(n == i + 1 for i, n in enumerate(program.line_map)):
+        return text
+    return GUTTER.sub(gutter, LOCATION.sub(location, text))
+
+
+def judge(example: Example, result: Result) -> list[Problem]:
+    """Compare what happened with what the listing's annotation promised."""
+    block = example.block
+    prefix = f"example {example.index}"
+    rel, line = example.chapter.rel, block.line
+    if result.timed_out:
+        return [Problem(rel, line, f"{prefix}: timed out; a listing that runs forever must be marked rust,no_run")]
+    mode = block.mode
+    if mode == "compile_fail":
+        if result.compiled:
+            return [Problem(rel, line, f"{prefix}: expected a compile error{_codes(block.error_codes)}, but it compiled")]
+        expected = set(block.error_codes)
+        if expected and not expected <= set(result.error_codes):
+            reported = ", ".join(dict.fromkeys(result.error_codes)) or "an error without a code"
+            return [Problem(rel, line, f"{prefix}: expected {', '.join(block.error_codes)}, rustc reported {reported}",
+                            result.errors)]
+        return []
+    if not result.compiled:
+        return [Problem(rel, line, f"{prefix}: does not compile (rustc reported {', '.join(dict.fromkeys(result.error_codes)) or 'an error'}); "
+                                   "fix it, or mark it rust,compile_fail,EXXXX if that is the point", result.errors)]
+    if mode == "no_run":
+        return []
+    if mode == "should_panic":
+        if result.exit_code != 101 or "panicked at" not in result.stderr:
+            return [Problem(rel, line, f"{prefix}: marked should_panic but did not panic (exit code {result.exit_code})",
+                            result.stdout + result.stderr)]
+    elif result.exit_code != 0:
+        return [Problem(rel, line, f"{prefix}: the program failed with exit code {result.exit_code}; "
+                                   "mark it rust,should_panic if it is meant to panic", result.stderr)]
+    problems = []
+    if mode == "run" and result.second_stdout is not None and result.second_stdout != result.stdout:
+        problems.append(Problem(rel, line, f"{prefix}: prints different output on each run (threads, addresses, "
+                                           "hash order or time?); readers must see stable output",
+                                _diff(result.stdout, result.second_stdout, "first run", "second run")))
+    if block.expected_output is not None and block.expected_output != result.stdout:
+        problems.append(Problem(rel, block.output_lines[0] if block.output_lines else line,
+                                f"{prefix}: the ```output block differs from what the program prints",
+                                _diff(block.expected_output, result.stdout, "chapter", "real output")))
+    return problems
+
+
+def _codes(codes: Iterable[str]) -> str:
+    codes = list(codes)
+    return f" ({', '.join(codes)})" if codes else ""
+
+
+def _diff(a: str, b: str, a_name: str, b_name: str) -> str:
+    return "".join(difflib.unified_diff(a.splitlines(keepends=True), b.splitlines(keepends=True), a_name, b_name)) \
+        or "(they differ only in trailing newlines)"

@@ -1,0 +1,94 @@
+"""The book PDF: the print template rendered by WeasyPrint with print.css.
+
+The HTML it renders is kept beside the cache (`.cache/print/book.html`) so an
+author can open exactly what WeasyPrint saw.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from book import __version__
+from book.errors import BookError, Problem
+from book.fetcher import ProjectOnlyFetcher
+from book.model import Book, Chapter
+from book.outputs import write_bytes_atomic, write_text_atomic
+from book.targets import PAPER_SIZES, RenderOptions
+from book.templating import render_template
+
+STYLESHEETS = ("base.css", "print.css")
+EXTERNAL_LINK = re.compile(r'<a href="(https?://[^"]+)"([^>]*)>(.*?)</a>', re.S)
+
+
+def pdf_name(book: Book) -> str:
+    return f"{book.meta.slug}.pdf"
+
+
+def print_html(book: Book, chapters: tuple[Chapter, ...], paper: str, front_matter: bool) -> str:
+    """The single print document: front matter, TOC and the chapters."""
+    css_dir = book.styles_dir.as_uri()
+    return render_template(
+        "print.html.j2",
+        meta=book.meta,
+        chapters=[_for_print(c) for c in chapters],
+        stylesheets=[f"{css_dir}/{name}" for name in STYLESHEETS],
+        page_size=PAPER_SIZES[paper],
+        paper=paper,
+        with_front_matter=front_matter,
+        build_date=book.build_date,
+        timestamp=f"{book.build_date}T00:00:00Z",
+        rustc_version=book.rustc_version,
+        generator=f"memory-management-in-rust book pipeline {__version__}",
+    )
+
+
+def _for_print(chapter: Chapter) -> Chapter:
+    """External links get their URL as a footnote: paper has no hyperlinks."""
+    from dataclasses import replace
+
+    def footnote(match: re.Match[str]) -> str:
+        url, attrs, text = match.groups()
+        if re.sub(r"<[^>]+>", "", text).strip() == url:
+            return match.group(0)  # the URL is already printed in the text
+        return f'<a href="{url}" class="url-link"{attrs}>{text}</a><span class="url-note">{url}</span>'
+
+    return replace(chapter, html=EXTERNAL_LINK.sub(footnote, chapter.html))
+
+
+def render_pdf(html: str, book: Book, target: Path, cache_dir: Path) -> int:
+    """Render `html` to `target` atomically; return the page count."""
+    import weasyprint  # slow import, only when a PDF is made
+
+    write_text_atomic(cache_dir / "print" / f"{target.stem}.html", html)
+    fetcher = ProjectOnlyFetcher(book.root, book.styles_dir)
+    logger = logging.getLogger("weasyprint")
+    collected = _Collect()
+    logger.addHandler(collected)
+    try:
+        document = weasyprint.HTML(string=html, base_url=book.chapters_dir.as_uri() + "/", url_fetcher=fetcher).render()
+        data = document.write_pdf(pdf_variant=None, pdf_tags=True)
+    finally:
+        logger.removeHandler(collected)
+    problems = [Problem(target.name, None, f"refused to load {url}: only files inside the project may be used")
+                for url in dict.fromkeys(fetcher.refused)]
+    if problems:
+        raise BookError(problems)
+    write_bytes_atomic(target, data)
+    return len(document.pages)
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def render(book: Book, options: RenderOptions) -> tuple[Path, int]:
+    target = options.out_dir / pdf_name(book)
+    pages = render_pdf(print_html(book, book.chapters, options.paper, front_matter=True), book, target, options.cache_dir)
+    return target, pages
