@@ -1,0 +1,84 @@
+"""Shared fixtures: a tiny fixture book to break in many ways, and the real book built once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
+    """Run `python build.py ...` as a user would."""
+    proc = subprocess.run([sys.executable, str(PROJECT / "build.py"), *args], cwd=cwd or PROJECT,
+                          capture_output=True, text=True, timeout=1800, env={**os.environ, **(env or {})})
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+class FixtureBook:
+    """A copy of tests/fixtures/mini in a temp folder, to edit and build."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def path(self, rel: str) -> Path:
+        return self.root / rel
+
+    def read(self, rel: str) -> str:
+        return self.path(rel).read_text(encoding="utf-8")
+
+    def write(self, rel: str, text: str) -> None:
+        self.path(rel).parent.mkdir(parents=True, exist_ok=True)
+        self.path(rel).write_text(text, encoding="utf-8")
+
+    def edit(self, rel: str, old: str, new: str) -> None:
+        text = self.read(rel)
+        assert old in text, f"fixture text {old!r} not found in {rel}"
+        self.write(rel, text.replace(old, new, 1))
+
+    def append(self, rel: str, text: str) -> None:
+        self.write(rel, self.read(rel) + text)
+
+    def build(self, *targets: str) -> Run:
+        return run_cli("build", *targets, "--root", str(self.root), "--out", str(self.root / "dist"))
+
+    def check(self) -> Run:
+        return run_cli("check", "--root", str(self.root))
+
+
+@pytest.fixture
+def fixture_book(tmp_path: Path) -> FixtureBook:
+    root = tmp_path / "book"
+    shutil.copytree(FIXTURES / "mini", root)
+    return FixtureBook(root)
+
+
+def assert_clean_failure(run: Run, *expected: str) -> None:
+    """Exit 1, no traceback, and each expected fragment in the messages."""
+    assert run.code == 1, f"expected exit 1, got {run.code}\n{run.err}"
+    assert "Traceback" not in run.err, run.err
+    for fragment in expected:
+        assert fragment in run.err, f"{fragment!r} not in:\n{run.err}"
+
+
+@pytest.fixture(scope="session")
+def real_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real book, built once per test run into a temp folder (all targets)."""
+    out = tmp_path_factory.mktemp("dist")
+    run = run_cli("build", "--out", str(out), env={"SOURCE_DATE_EPOCH": "1767225600"})
+    assert run.code == 0, run.err
+    return out
