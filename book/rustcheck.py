@@ -29,7 +29,7 @@ EDITION = "2024"
 RUSTC_FLAGS = ("--edition", EDITION, "-C", "debuginfo=0", "--crate-name", "example")
 RUN_TIMEOUT = 10  # seconds a program may run
 COMPILE_TIMEOUT = 120
-CACHE_VERSION = "3"  # bump when the result format or the program wrapping changes
+CACHE_VERSION = "4"  # bump when the result format or the program wrapping changes
 MAIN_FN = re.compile(r"^\s*(pub\s+)?(async\s+)?fn\s+main\s*\(", re.M)
 
 
@@ -184,7 +184,7 @@ def _run_binary(workdir: Path, program: Program) -> Result:
         return Result(compiled=True, timed_out=True)
     return Result(compiled=True, exit_code=proc.returncode,
                   stdout=proc.stdout.decode("utf-8", "replace"),
-                  stderr=remap_lines(proc.stderr.decode("utf-8", "replace"), program))
+                  stderr=remap_lines(tidy_panic(proc.stderr.decode("utf-8", "replace")), program))
 
 
 def _read_diagnostics(stderr: str, program: Program) -> tuple[list[str], str]:
@@ -207,6 +207,14 @@ def _read_diagnostics(stderr: str, program: Program) -> tuple[list[str], str]:
             codes.append(code)
         rendered.append(remap_lines((diagnostic.get("rendered") or diagnostic.get("message", "")).rstrip("\n"), program))
     return codes, "\n\n".join(rendered)
+
+
+THREAD_ID = re.compile(r"^(thread '[^']*') \(\d+\) panicked", re.M)
+
+
+def tidy_panic(stderr: str) -> str:
+    """Panic messages carry the OS thread id, which changes on every run: show it as `…`."""
+    return THREAD_ID.sub(r"\1 (…) panicked", stderr)
 
 
 GUTTER = re.compile(r"^(\s*)(\d+)( \|)", re.M)

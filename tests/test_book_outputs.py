@@ -1,0 +1,191 @@
+"""The real book, built once, checked in every output with real tools.
+
+Order (HTML TOC, PDF outline, EPUB spine and nav), link integrity (every
+internal href lands; no duplicate ids), epubcheck, fonts, metadata.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from pypdf.generic import Destination
+
+from book.links import check_output_documents
+from book.load import load_book
+from conftest import PROJECT
+
+EXPECTED_FILES = [
+    "README.md", "01_introduction_to_ownership.md", "02_borrowing_and_references.md", "03_lifetimes.md",
+    "04_stack_vs_heap.md", "05_smart_pointers.md", "06_interior_mutability.md", "07_memory_leaks.md",
+    "08_drop_trait.md", "09_unsafe_rust.md", "10_patterns_and_best_practices.md",
+]
+
+
+@pytest.fixture(scope="module")
+def book():
+    return load_book(PROJECT)
+
+
+def test_chapter_files_follow_the_series_plan(book) -> None:
+    names = [c.name for c in book.chapters]
+    assert names[: len(EXPECTED_FILES)] == EXPECTED_FILES
+    assert [c.number for c in book.parts] == list(range(1, 11))
+    assert all(c.kind == "appendix" for c in book.chapters[len(EXPECTED_FILES):])
+
+
+def test_html_toc_follows_the_book_order(real_book: Path, book) -> None:
+    html = (real_book / "html" / "index.html").read_text(encoding="utf-8")
+    sidebar = html.split('<nav class="sidebar"', 1)[1].split("</nav>", 1)[0]
+    top_level = re.findall(r'<li class="toc-\w+"><a href="#([^"]+)"', sidebar)
+    assert top_level == [c.key for c in book.chapters]
+    sections = re.findall(r'<section class="chapter chapter-\w+" id="([^"]+)"', html)
+    assert sections == [c.key for c in book.chapters]
+
+
+def test_html_links_all_land(real_book: Path) -> None:
+    html = (real_book / "html" / "index.html").read_text(encoding="utf-8")
+    assert check_output_documents({"index.html": html}) == []
+    for src in re.findall(r'<img [^>]*src="([^"]+)"', html):
+        assert (real_book / "html" / src).is_file(), src
+
+
+def epub_documents(epub_path: Path) -> tuple[dict[str, str], zipfile.ZipFile]:
+    archive = zipfile.ZipFile(epub_path)
+    docs = {name.removeprefix("EPUB/"): archive.read(name).decode("utf-8")
+            for name in archive.namelist() if name.endswith((".xhtml", ".html"))}
+    return docs, archive
+
+
+def test_epub_spine_and_nav_follow_the_book_order(real_book: Path, book) -> None:
+    docs, archive = epub_documents(real_book / "memory-management-in-rust.epub")
+    opf = archive.read("EPUB/content.opf").decode()
+    manifest = dict(re.findall(r'<item href="([^"]+)" id="([^"]+)"', opf))
+    ids_to_href = {v: k for k, v in manifest.items()}
+    spine = [ids_to_href[i] for i in re.findall(r'<itemref idref="([^"]+)"', opf)]
+    expected = [f"{c.output_stem}.xhtml" for c in book.chapters]
+    assert [s for s in spine if s != "nav.xhtml"] == expected
+    nav = docs["nav.xhtml"]
+    toc = nav.split('epub:type="toc"', 1)[1].split("</nav>", 1)[0]
+    nav_files = [h for h in re.findall(r'href="([^"#]+)(?:#[^"]*)?"', toc)]
+    assert list(dict.fromkeys(nav_files)) == expected
+    ncx = archive.read("EPUB/toc.ncx").decode()
+    assert list(dict.fromkeys(re.findall(r'<content src="([^"#]+)', ncx))) == expected
+
+
+def test_epub_links_all_land(real_book: Path) -> None:
+    docs, _ = epub_documents(real_book / "memory-management-in-rust.epub")
+    assert check_output_documents(docs) == []
+
+
+def test_epubcheck_reports_no_errors_or_warnings(real_book: Path, tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    proc = subprocess.run([sys.executable, "-m", "epubcheck", str(real_book / "memory-management-in-rust.epub"),
+                           "--json", str(report)], capture_output=True, text=True, timeout=600)
+    data = json.loads(report.read_text())
+    messages = [f"{m['severity']} {m['ID']}: {m['message']}" for m in data["messages"]
+                if m["severity"] in ("FATAL", "ERROR", "WARNING")]
+    assert messages == [], "\n".join(messages[:30])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def outline_entries(reader: PdfReader) -> list[tuple[int, str, int]]:
+    """(depth, title, page index) for every bookmark, in order."""
+    entries: list[tuple[int, str, int]] = []
+
+    def walk(items, depth: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                assert isinstance(item, Destination)
+                entries.append((depth, item.title, reader.get_destination_page_number(item)))
+    walk(reader.outline, 0)
+    return entries
+
+
+@pytest.fixture(scope="module")
+def pdf(real_book: Path) -> PdfReader:
+    return PdfReader(real_book / "memory-management-in-rust.pdf")
+
+
+def test_pdf_outline_lists_parts_and_sections_in_order(pdf: PdfReader, book) -> None:
+    entries = outline_entries(pdf)
+    top = [title for depth, title, _ in entries if depth == 0 and title != "Contents"]
+    assert top == [c.full_title for c in book.chapters]
+    part3 = next(i for i, e in enumerate(entries) if e[1] == "Part 3: Lifetimes")
+    children = [title for depth, title, _ in entries[part3 + 1:part3 + 40] if depth == 1]
+    assert "The 'static lifetime" in children
+    pages = [page for depth, _, page in entries if depth == 0]
+    assert pages == sorted(pages)
+
+
+def test_pdf_toc_page_numbers_are_where_parts_start(pdf: PdfReader, book) -> None:
+    entries = {title: page for depth, title, page in outline_entries(pdf) if depth == 0}
+    toc_text = ""
+    for index in range(2, 12):
+        text = pdf.pages[index].extract_text()
+        if "Contents" in text or toc_text:
+            toc_text += text + "\n"
+    for chapter in book.parts:
+        match = re.search(rf"Part {chapter.number}\s+{re.escape(chapter.title.split(':')[0])}.*?(\d+)\s*$", toc_text, re.M)
+        assert match, f"{chapter.full_title} not in the TOC"
+        assert int(match.group(1)) == entries[chapter.full_title] + 1, chapter.full_title
+
+
+def test_pdf_links_all_land(pdf: PdfReader) -> None:
+    names = set(pdf.named_destinations)
+    internal = 0
+    for page in pdf.pages:
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            if annotation.get("/Subtype") != "/Link":
+                continue
+            action = annotation.get("/A")
+            destination = annotation.get("/Dest")
+            if action is not None and action.get("/S") == "/URI":
+                continue
+            if action is not None and action.get("/S") == "/GoTo":
+                destination = action.get("/D")
+            internal += 1
+            if isinstance(destination, str) or hasattr(destination, "original_bytes"):
+                assert str(destination) in names, destination
+    assert internal > 100
+
+
+def test_pdf_fonts_are_embedded_and_metadata_present(real_book: Path, pdf: PdfReader) -> None:
+    fonts = subprocess.run(["pdffonts", str(real_book / "memory-management-in-rust.pdf")], capture_output=True,
+                           text=True, check=True).stdout.splitlines()[2:]
+    assert fonts, "no fonts listed"
+    for line in fonts:
+        assert line.split()[-5] == "yes", f"not embedded: {line}"
+    assert {"Charis", "JetBrains", "Inter"} <= {name for line in fonts for name in ("Charis", "JetBrains", "Inter") if name in line}
+    meta = pdf.metadata
+    assert meta.title == "Memory Management in Rust"
+    assert meta.author == "The Memory Management in Rust Authors"
+    width, height = pdf.pages[5].mediabox.width, pdf.pages[5].mediabox.height
+    assert (round(float(width) / 72 * 25.4), round(float(height) / 72 * 25.4)) == (210, 297)
+
+
+def test_listings_copy_as_valid_rust(real_book: Path) -> None:
+    """No ligatures or lost characters: `::` and `#[` come out of the PDF as typed."""
+    text = subprocess.run(["pdftotext", str(real_book / "memory-management-in-rust.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "String::from(" in text and "#[derive(" in text
+    assert ">:" not in text.replace("=>:", "")
+
+
+def test_annotations_and_hidden_lines_never_leak(real_book: Path) -> None:
+    html = (real_book / "html" / "index.html").read_text(encoding="utf-8")
+    codes = re.findall(r'<code class="language-rust">(.*?)</code>', html, re.S)
+    assert len(codes) > 200
+    for code in codes:
+        for line in code.split("\n"):
+            assert not re.sub(r"<[^>]+>", "", line).lstrip().startswith("# "), line
+    assert not re.search(r'class="[^"]*(compile_fail|should_panic|no_run)', html)
