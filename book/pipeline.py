@@ -6,6 +6,7 @@ touched until every source problem has been found and reported.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections import defaultdict
@@ -47,7 +48,9 @@ class Reporter:
 
 
 def cache_dir_for(root: Path) -> Path:
-    return root / ".cache"
+    """All caches live under one git-ignored folder, safe to delete (BOOK_CACHE_DIR overrides)."""
+    override = os.environ.get("BOOK_CACHE_DIR")
+    return Path(override) if override else root / ".cache"
 
 
 def check_examples(book: Book, reporter: Reporter, problems: Problems) -> dict[str, dict[int, Result]]:

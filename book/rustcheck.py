@@ -17,6 +17,7 @@ import os
 import re
 import subprocess
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -59,6 +60,7 @@ class Result:
     second_stdout: str | None = None  # a second run, to catch output that varies
     timed_out: bool = False
     cached: bool = False
+    seconds: float = 0.0  # wall time of this check (not cached)
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,12 @@ class RustChecker:
         return hashlib.sha256(payload.encode()).hexdigest()
 
     def run_one(self, example: Example) -> Result:
+        start = time.perf_counter()
+        result = self._cached_or_fresh(example)
+        result.seconds = time.perf_counter() - start
+        return result
+
+    def _cached_or_fresh(self, example: Example) -> Result:
         key = self.cache_key(example.block)
         cached = self.cache_dir / key[:2] / f"{key}.json"
         if cached.is_file():
@@ -139,7 +147,8 @@ class RustChecker:
         result = self._compile_and_run(example.block)
         cached.parent.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(asdict(result)), encoding="utf-8")
+        stored = {k: v for k, v in asdict(result).items() if k not in ("cached", "seconds")}
+        tmp.write_text(json.dumps(stored), encoding="utf-8")
         os.replace(tmp, cached)
         return result
 
