@@ -17,10 +17,14 @@ RUST_FLAGS = ("compile_fail", "should_panic", "no_run", "ignore")
 ERROR_CODE = re.compile(r"^E\d{4}$")
 FENCE_OPEN = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*?)\s*$")
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
-INLINE_CODE = re.compile(r"(`+)(.+?)\1")
+INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
 LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
 LINK_DEFINITION = re.compile(r"^\s{0,3}\[([^\]^][^\]]*)\]:\s*<?(\S+?)>?(?:\s.*)?$")
 RAW_TAG = re.compile(r"<\s*(script|iframe|object|embed|link|style|meta|base|form|frame|frameset|applet)\b", re.I)
+HTML_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)(?=[\s/>])")
+KNOWN_HTML = frozenset("""a abbr b bdi bdo blockquote br caption cite code col colgroup dd del details dfn div dl dt
+em figcaption figure h1 h2 h3 h4 h5 h6 hr i img ins kbd li mark ol p pre q s samp small span strong sub summary sup
+table tbody td tfoot th thead time tr u ul var wbr""".split())
 RAW_URL_ATTR = re.compile(r"<\s*(img|a|source|video|audio)\b[^>]*?\b(src|href)\s*=\s*[\"']([^\"']+)[\"']", re.I)
 
 
@@ -36,17 +40,33 @@ def scan_markdown(rel: str, text: str) -> ScanResult:
     """Collect headings, links, images and fenced code blocks from one file."""
     result = ScanResult()
     lines = text.splitlines()
+    paragraph: list[tuple[int, str]] = []  # prose lines since the last blank line or fence
     i = 0
     while i < len(lines):
         line = lines[i]
         opening = FENCE_OPEN.match(line)
+        if opening or not line.strip():
+            _scan_paragraph(rel, paragraph, result)
+            paragraph = []
         if opening:
             i = _read_fence(rel, lines, i, opening, result)
             continue
-        _scan_prose_line(rel, line, i + 1, result)
+        if line.strip():
+            paragraph.append((i + 1, line))
         i += 1
+    _scan_paragraph(rel, paragraph, result)
     _attach_output_blocks(rel, result)
     return result
+
+
+def _scan_paragraph(rel: str, paragraph: list[tuple[int, str]], result: ScanResult) -> None:
+    """Blank out inline code (which may span lines) so that `Vec<T>` is not taken for HTML or a link."""
+    if not paragraph:
+        return
+    joined = "\n".join(line for _, line in paragraph)
+    masked = INLINE_CODE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), joined)
+    for (number, original), prose in zip(paragraph, masked.split("\n")):
+        _scan_prose_line(rel, original, prose, number, result)
 
 
 def _read_fence(rel: str, lines: list[str], start: int, opening: re.Match[str], result: ScanResult) -> int:
@@ -95,11 +115,11 @@ def _check_annotations(rel: str, block: CodeBlock, info: str) -> list[Problem]:
     return problems
 
 
-def _scan_prose_line(rel: str, line: str, number: int, result: ScanResult) -> None:
+def _scan_prose_line(rel: str, line: str, prose: str, number: int, result: ScanResult) -> None:
+    """`line` as written, `prose` the same line with inline code blanked out."""
     heading = HEADING.match(line)
     if heading:
         result.headings.append(SourceHeading(len(heading.group(1)), heading.group(2).strip(), number))
-    prose = INLINE_CODE.sub(lambda m: " " * len(m.group(0)), line)
     for match in LINK.finditer(prose):
         result.links.append(LinkRef(match.group(3), number, is_image=bool(match.group(1)), text=match.group(2)))
     definition = LINK_DEFINITION.match(prose)
@@ -107,6 +127,11 @@ def _scan_prose_line(rel: str, line: str, number: int, result: ScanResult) -> No
         result.links.append(LinkRef(definition.group(2), number, text=definition.group(1)))
     for match in RAW_URL_ATTR.finditer(prose):
         result.links.append(LinkRef(match.group(3), number, is_image=match.group(1).lower() != "a"))
+    for match in HTML_TAG.finditer(prose):
+        name = match.group(1).lower()
+        if name not in KNOWN_HTML and not RAW_TAG.match(match.group(0).replace("/", "")):
+            result.problems.append(Problem(rel, number, f"'{match.group(0)}>' reads as an HTML tag and would vanish or "
+                                           "break the EPUB; put code in backticks (`Vec<String>`)"))
     tag = RAW_TAG.search(prose)
     if tag:
         result.problems.append(Problem(rel, number, f"raw <{tag.group(1).lower()}> is not allowed in a chapter "

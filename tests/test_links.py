@@ -62,3 +62,10 @@ def test_links_are_rewritten_per_output(fixture_book: FixtureBook) -> None:
         first = epub.read("EPUB/01_first.xhtml").decode()
     assert 'href="02_second.xhtml#part2-borrowing-a-value"' in first
     assert 'href="introduction.xhtml"' in first
+
+
+def test_generic_type_outside_backticks_is_caught(fixture_book: FixtureBook) -> None:
+    fixture_book.append("chapters/02_second.md", "\nA Rc<RefCell<Node>> graph, and `Vec<T>` in code is fine,\neven ``across `Vec<T>`\nlines``.\n")
+    run = fixture_book.check()
+    assert_clean_failure(run, "chapters/02_second.md:14: '<Node>' reads as an HTML tag")
+    assert "1 problem" in run.err
