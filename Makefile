@@ -31,6 +31,7 @@ check: deps
 	$(PY) build.py check
 
 test: deps
+	$(PY) build.py check
 	$(PY) -m pytest
 
 bench: deps
