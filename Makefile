@@ -1,7 +1,7 @@
 # Two commands do everything on a fresh machine:
 #   make book   set up .venv and system packages, then build dist/ (PDF, EPUB, HTML)
 #   make test   set up the same, then run the test suite
-# Finer targets: make pdf | epub | html | check | bench | clean
+# Finer targets: make pdf | epub | html | handouts | check | bench | clean
 
 PYTHON ?= python3
 VENV := .venv
@@ -11,7 +11,7 @@ SYSTEM_STAMP := $(VENV)/.system-packages
 # Debian packages the build and the tests use; installed only when missing.
 DEB_PACKAGES := fonts-sil-charis fonts-inter fonts-jetbrains-mono poppler-utils libharfbuzz-subset0
 
-.PHONY: all book pdf epub html check test bench clean distclean deps system-deps
+.PHONY: all book pdf epub html handouts check test bench clean distclean deps system-deps
 
 all: book
 
@@ -26,6 +26,10 @@ epub: deps
 
 html: deps
 	$(PY) build.py build html
+
+handouts: deps
+	$(PY) build.py build handouts
+	$(PY) build.py build handouts --paper letter
 
 check: deps
 	$(PY) build.py check

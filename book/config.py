@@ -58,4 +58,5 @@ def load_config(root: Path) -> BookMeta:
         keywords=tuple(str(k) for k in book.get("keywords", [])),
         chapters=tuple(chapters),
         slug=str(book.get("slug") or re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")),
+        handout_extras=tuple(str(c) for c in data.get("handouts", {}).get("extra", [])),
     )

@@ -34,6 +34,9 @@ class BookError(Exception):
         self.problems = list(problems)
         super().__init__("\n".join(p.format() for p in self.problems))
 
+    def __reduce__(self):  # so a worker process can hand the problems back
+        return (BookError, (self.problems,))
+
 
 @dataclass
 class Problems:

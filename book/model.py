@@ -28,6 +28,7 @@ class BookMeta:
     keywords: tuple[str, ...]
     chapters: tuple[str, ...]  # file names in chapters/, in reading order
     slug: str  # base name of the outputs, e.g. "memory-management-in-rust"
+    handout_extras: tuple[str, ...] = ()  # chapters printed as handouts besides the parts
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,14 @@ from typing import Callable, Iterator
 
 from book.convert import convert_book
 from book.errors import BookError, Problem, Problems
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from book.links import check_source_links
 from book.load import load_book
 from book.model import Book
 from book.rustcheck import Example, Result, RustChecker, collect_examples, judge
 from book.targets import RenderOptions
 
-TARGETS = ("html", "epub", "pdf")
+TARGETS = ("html", "epub", "pdf", "handouts")
 
 
 @dataclass
@@ -101,24 +102,76 @@ def build(root: Path, targets: tuple[str, ...], out_dir: Path, paper: str, repor
     book = prepare(root, reporter)
     options = RenderOptions(out_dir=out_dir, cache_dir=cache_dir_for(root), paper=paper)
     written: dict[str, Path] = {}
-    for target in TARGETS:
+    for target in ("html", "epub"):
         if target in targets:
-            written[target] = _render(target, book, options, reporter)
-    reporter.line("done", f"{', '.join(written)} in {out_dir}", time.perf_counter() - start)
+            written[target] = _render_fast(target, book, options, reporter)
+    written.update(_render_print(book, options, tuple(t for t in ("pdf", "handouts") if t in targets), reporter))
+    reporter.line("done", f"{', '.join(written)} in {_short(out_dir)}", time.perf_counter() - start)
     return written
 
 
-def _render(target: str, book: Book, options: RenderOptions, reporter: Reporter) -> Path:
-    from book.targets import epub, html, pdf
+def _render_fast(target: str, book: Book, options: RenderOptions, reporter: Reporter) -> Path:
+    from book.targets import epub, html
 
     with reporter.step(target) as info:
-        if target == "pdf":
-            path, pages = pdf.render(book, options)
-            info["detail"] = f"{_short(path)}  {pages} pages"
-        else:
-            path = {"html": html.render, "epub": epub.render}[target](book, options)
-            info["detail"] = f"{_short(path)}  {path.stat().st_size / 1024:,.0f} KiB"
+        path = {"html": html.render, "epub": epub.render}[target](book, options)
+        info["detail"] = f"{_short(path)}  {path.stat().st_size / 1024:,.0f} KiB"
     return path
+
+
+def _render_print(book: Book, options: RenderOptions, targets: tuple[str, ...], reporter: Reporter) -> dict[str, Path]:
+    """The book PDF and the handouts render in parallel processes, one per core.
+
+    The book PDF is the longest job and starts first; the handouts share the
+    other core, so asking for them does not make the book PDF later.
+    """
+    from book.targets import handouts, pdf
+
+    jobs: list[tuple[str, str]] = []
+    if "pdf" in targets:
+        jobs.append(("pdf", ""))
+    if "handouts" in targets:
+        jobs.extend(("handouts", c.key) for c in handouts.handout_chapters(book))
+    if not jobs:
+        return {}
+    written: dict[str, Path] = {}
+    handout_pages, handout_count, handout_start = 0, 0, time.perf_counter()
+    problems: list[Problem] = []
+    workers = min(len(jobs), os.cpu_count() or 2)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(_print_job, kind, key, book, options): (kind, key) for kind, key in jobs}
+        for future in as_completed(futures):
+            kind, key = futures[future]
+            try:
+                path, pages, seconds = future.result()
+            except BookError as error:
+                problems.extend(error.problems)
+                continue
+            if kind == "pdf":
+                written["pdf"] = path
+                reporter.line("pdf", f"{_short(path)}  {pages} pages", seconds)
+            else:
+                handout_pages += pages
+                handout_count += 1
+                written["handouts"] = path.parent
+                reporter.line("handout", f"{_short(path)}  {pages} pages", seconds, level=2)
+    if problems:
+        raise BookError(problems)
+    if "handouts" in written:
+        reporter.line("handouts", f"{_short(written['handouts'])}/  {handout_count} PDFs, {handout_pages} pages",
+                      time.perf_counter() - handout_start)
+    return written
+
+
+def _print_job(kind: str, key: str, book: Book, options: RenderOptions) -> tuple[Path, int, float]:
+    from book.targets import handouts, pdf
+
+    start = time.perf_counter()
+    if kind == "pdf":
+        path, pages = pdf.render(book, options)
+    else:
+        path, pages = handouts.render_one(book, key, options.paper, handouts.handout_dir(options), options.cache_dir)
+    return path, pages, time.perf_counter() - start
 
 
 def _short(path: Path) -> str:

@@ -26,13 +26,14 @@ def pdf_name(book: Book) -> str:
     return f"{book.meta.slug}.pdf"
 
 
-def print_html(book: Book, chapters: tuple[Chapter, ...], paper: str, front_matter: bool) -> str:
-    """The single print document: front matter, TOC and the chapters."""
+def print_html(book: Book, chapters: tuple[Chapter, ...], paper: str, front_matter: bool, handout: bool = False) -> str:
+    """The print document: front matter and TOC (book) or a title block (handout), then the chapters."""
     css_dir = book.styles_dir.as_uri()
     return render_template(
         "print.html.j2",
         meta=book.meta,
         chapters=[_for_print(c) for c in chapters],
+        handout=handout,
         stylesheets=[f"{css_dir}/{name}" for name in STYLESHEETS],
         page_size=PAPER_SIZES[paper],
         paper=paper,
@@ -54,7 +55,26 @@ def _for_print(chapter: Chapter) -> Chapter:
             return match.group(0)  # the URL is already printed in the text
         return f'<a href="{url}" class="url-link"{attrs}>{text}</a><span class="url-note">{url}</span>'
 
-    return replace(chapter, html=EXTERNAL_LINK.sub(footnote, chapter.html))
+    return replace(chapter, html=_inline_footnotes(EXTERNAL_LINK.sub(footnote, chapter.html)))
+
+
+FOOTNOTE_SECTION = re.compile(r'<section id="[^"]*footnotes"[^>]*>.*?</section>', re.S)
+FOOTNOTE_ITEM = re.compile(r'<li id="([^"]+)">(.*?)</li>', re.S)
+FOOTNOTE_REF = re.compile(r'<a href="#([^"]+)" class="footnote-ref"[^>]*><sup>\d+</sup></a>')
+BACKLINK = re.compile(r'<a href="#[^"]+" class="footnote-back"[^>]*>.*?</a>', re.S)
+
+
+def _inline_footnotes(html: str) -> str:
+    """Pandoc's end-of-chapter notes become footnotes at the foot of the page."""
+    section = FOOTNOTE_SECTION.search(html)
+    if not section:
+        return html
+    notes = {}
+    for note_id, body in FOOTNOTE_ITEM.findall(section.group(0)):
+        body = BACKLINK.sub("", body).strip()
+        notes[note_id] = re.sub(r"^<p>(.*)</p>$", r"\1", body, flags=re.S).replace("<p>", "").replace("</p>", " ")
+    html = FOOTNOTE_SECTION.sub("", html)
+    return FOOTNOTE_REF.sub(lambda m: f'<span class="footnote">{notes.get(m.group(1), "")}</span>', html)
 
 
 def render_pdf(html: str, book: Book, target: Path, cache_dir: Path) -> int:
