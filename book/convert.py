@@ -26,7 +26,7 @@ from book.rustcheck import Result
 
 MARKDOWN_FORMAT = "markdown+gfm_auto_identifiers-tex_math_dollars-raw_tex-citations-yaml_metadata_block"
 PANDOC_ARGS = ("--sandbox", "--wrap=none", "--to=html5", "--syntax-highlighting=none", "--eol=lf")
-CACHE_VERSION = "2"
+CACHE_VERSION = "3"
 CHAPTER_LINK = re.compile(r'href="(?:\./)?([A-Za-z0-9_]+\.md)(?:#([^"]*))?"')
 ID_ATTR = re.compile(r'\sid="([^"]+)"')
 HEADING_TAG = re.compile(r'<h([1-6]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
@@ -86,15 +86,29 @@ def _pandoc_cached(markdown: str, key: str, cache_dir: Path) -> tuple[str, list[
     return proc.stdout, warnings
 
 
+IN_PAGE_LINK = re.compile(r'<a href="#([^"]+)"(?![^>]*(?:data-xref|class="footnote))')
+
+
 def rewrite_chapter_links(fragment: str, keys: dict[str, str]) -> str:
-    """`href="./03_lifetimes.md#x"` -> `href="#part3-x"`; unknown files are left for the link check."""
+    """`href="./03_lifetimes.md#x"` -> `href="#part3-x"`; unknown files are left for the link check.
+
+    Every in-book link gets `data-xref` (the chapter it points into), which
+    print styles use to print the target's page.
+    """
     def rewrite(match: re.Match[str]) -> str:
         key = keys.get(match.group(1))
         if key is None:
             return match.group(0)
         anchor = match.group(2)
         return f'href="#{key}-{anchor}" data-xref="{key}"' if anchor else f'href="#{key}" data-xref="{key}"'
-    return CHAPTER_LINK.sub(rewrite, fragment)
+    fragment = CHAPTER_LINK.sub(rewrite, fragment)
+    owner_of = sorted(keys.values(), key=len, reverse=True)
+
+    def mark(match: re.Match[str]) -> str:
+        target = match.group(1)
+        key = next((k for k in owner_of if target == k or target.startswith(k + "-")), None)
+        return f'{match.group(0)} data-xref="{key}"' if key else match.group(0)
+    return IN_PAGE_LINK.sub(mark, fragment)
 
 
 def extract_headings(fragment: str) -> list[Heading]:

@@ -35,7 +35,7 @@ def test_running_heads_show_the_part_on_left_pages(real_book: Path, book) -> Non
         head = next(line for line in page_text(pdf_path, left).splitlines() if line.strip()).strip()
         assert head == chapter.full_title, f"page {left}: {head!r}"
         opener_lines = [line.strip() for line in page_text(pdf_path, start).splitlines() if line.strip()]
-        assert opener_lines[0] == f"PART {chapter.number}", "a part opener has no running head"
+        assert opener_lines[0].replace(" ", "") == f"PART{chapter.number}", "a part opener has no running head"
 
 
 def test_pdf_is_tagged_for_screen_readers(real_book: Path) -> None:

@@ -1,8 +1,11 @@
 """The EPUB 3: one XHTML file per chapter, nav and NCX, built with ebooklib.
 
-ebooklib stamps zip entries with the current time; the archive is rewritten
-with `mimetype` first (stored) and every entry dated from the build date, so
-the same sources give byte-identical EPUB files.
+Readers get a raster cover (drawn from the book's metadata), landmarks,
+accessibility metadata, pop-up footnotes and CSS without custom properties
+(older reading systems ignore `var()`). ebooklib stamps zip entries with the
+current time; the archive is rewritten with `mimetype` first (stored) and
+every entry dated from the build date, so the same sources give
+byte-identical EPUB files.
 """
 
 from __future__ import annotations
@@ -13,14 +16,37 @@ import re
 import zipfile
 from pathlib import Path
 
+from book.cover import cover_png
 from book.model import Book, Chapter
 from book.outputs import write_bytes_atomic
 from book.targets import RenderOptions
 from book.targets.html import used_figures
 
 HREF_FRAGMENT = re.compile(r'href="#([^"]+)"')
+NOTE_REF = re.compile(r'<a href="([^"]+)" class="footnote-ref"')
+NOTE_ITEM = re.compile(r'<li id="([^"]+-fn\d+)">')
+CSS_VARIABLE = re.compile(r"var\((--[\w-]+)\)")
+CSS_DEFINITION = re.compile(r"(--[\w-]+)\s*:\s*([^;]+);")
 MEDIA_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".gif": "image/gif", ".webp": "image/webp"}
+COVER_IMAGE = "images/cover.png"
+COVER_PAGE = "cover.xhtml"
+ACCESSIBILITY = (
+    ("schema:accessMode", "textual"),
+    ("schema:accessMode", "visual"),
+    ("schema:accessModeSufficient", "textual"),
+    ("schema:accessModeSufficient", "textual,visual"),
+    ("schema:accessibilityFeature", "structuralNavigation"),
+    ("schema:accessibilityFeature", "tableOfContents"),
+    ("schema:accessibilityFeature", "readingOrder"),
+    ("schema:accessibilityFeature", "alternativeText"),
+    ("schema:accessibilityFeature", "displayTransformability"),
+    ("schema:accessibilityHazard", "none"),
+    ("schema:accessibilitySummary",
+     "Text with headings in a logical order, a navigable table of contents and landmarks. "
+     "Every figure has a text description; program listings and compiler messages are real text. "
+     "No content relies on colour alone, and the body text uses the reading system's chosen font."),
+)
 
 
 def epub_name(book: Book) -> str:
@@ -44,6 +70,25 @@ def rewrite_hrefs(book: Book, chapter: Chapter) -> str:
     return HREF_FRAGMENT.sub(rewrite, chapter.html)
 
 
+def with_note_semantics(html: str) -> str:
+    """epub:type noteref/footnote, so reading systems show notes as pop-ups."""
+    html = NOTE_REF.sub(r'<a href="\1" class="footnote-ref" epub:type="noteref"', html)
+    return NOTE_ITEM.sub(r'<li id="\1" epub:type="footnote">', html)
+
+
+def flatten_css(css: str) -> str:
+    """Replace `var(--x)` by its value from :root: many e-readers ignore custom properties."""
+    values = dict(CSS_DEFINITION.findall(css))
+    css = CSS_DEFINITION.sub("", css)
+    css = re.sub(r":root\s*\{\s*\}", "", css)
+    return CSS_VARIABLE.sub(lambda m: values.get(m.group(1), "inherit").strip(), css)
+
+
+def _stylesheet_text(book: Book) -> str:
+    css = "\n".join((book.styles_dir / name).read_text(encoding="utf-8") for name in ("base.css", "epub.css"))
+    return flatten_css(css)
+
+
 def build_epub_bytes(book: Book) -> bytes:
     from ebooklib import epub
 
@@ -52,24 +97,30 @@ def build_epub_bytes(book: Book) -> bytes:
     publication.set_identifier(meta.identifier)
     publication.set_title(meta.title)
     publication.set_language(meta.language)
-    for author in meta.authors:
-        publication.add_author(author)
+    for index, author in enumerate(meta.authors):
+        publication.add_author(author, uid=f"creator{index}")
     if meta.subtitle:
-        publication.add_metadata(None, "meta", meta.subtitle, {"property": "dcterms:alternative"})
-    if meta.publisher:
-        publication.add_metadata("DC", "publisher", meta.publisher)
-    if meta.description:
-        publication.add_metadata("DC", "description", meta.description)
-    if meta.license:
-        publication.add_metadata("DC", "rights", f"Licensed under {meta.license}")
+        publication.add_metadata("DC", "title", meta.subtitle, {"id": "subtitle"})
+        publication.add_metadata(None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"})
+    for key, value in (("publisher", meta.publisher), ("description", meta.description),
+                       ("rights", f"Licensed under {meta.license}" if meta.license else "")):
+        if value:
+            publication.add_metadata("DC", key, value)
     publication.add_metadata("DC", "date", book.build_date)
     for keyword in meta.keywords:
         publication.add_metadata("DC", "subject", keyword)
+    for prop, value in ACCESSIBILITY:
+        publication.add_metadata(None, "meta", value, {"property": prop})
 
-    css = (book.styles_dir / "base.css").read_text(encoding="utf-8") + "\n" + \
-        (book.styles_dir / "epub.css").read_text(encoding="utf-8")
-    stylesheet = epub.EpubItem(uid="style-book", file_name="styles/book.css", media_type="text/css", content=css.encode())
+    stylesheet = epub.EpubItem(uid="style-book", file_name="styles/book.css", media_type="text/css",
+                               content=_stylesheet_text(book).encode())
     publication.add_item(stylesheet)
+    publication.set_cover(COVER_IMAGE, cover_png(meta), create_page=False)
+    cover = epub.EpubHtml(uid="cover-page", title="Cover", file_name=COVER_PAGE, lang=meta.language)
+    cover.content = (f'<section epub:type="cover" class="cover-page"><img src="{COVER_IMAGE}" '
+                     f'alt="Cover: {meta.title}. {meta.subtitle}"/></section>').encode()
+    cover.add_item(stylesheet)
+    publication.add_item(cover)
 
     for index, figure in enumerate(used_figures(book), 1):
         suffix = Path(figure).suffix.lower()
@@ -81,8 +132,9 @@ def build_epub_bytes(book: Book) -> bytes:
     for chapter in book.chapters:
         document = epub.EpubHtml(uid=f"doc-{chapter.key}", title=chapter.full_title, file_name=chapter_file(chapter),
                                  lang=meta.language)
-        document.content = (f'<section class="chapter chapter-{chapter.kind}" id="{chapter.key}">'
-                            f"{rewrite_hrefs(book, chapter)}</section>").encode()
+        kind = {"intro": "introduction", "appendix": "appendix"}.get(chapter.kind, "chapter")
+        document.content = (f'<section class="chapter chapter-{chapter.kind}" id="{chapter.key}" epub:type="{kind}">'
+                            f"{with_note_semantics(rewrite_hrefs(book, chapter))}</section>").encode()
         document.add_item(stylesheet)
         publication.add_item(document)
         documents.append(document)
@@ -92,14 +144,21 @@ def build_epub_bytes(book: Book) -> bytes:
         toc.append((epub.Section(chapter.full_title, href=chapter_file(chapter)), sections) if sections else link)
     publication.toc = toc
     publication.add_item(epub.EpubNcx())
-    nav = epub.EpubNav()
+    nav = epub.EpubNav(title="Contents")
     nav.add_item(stylesheet)
     publication.add_item(nav)
-    publication.spine = ["nav", *documents]
+    start = next((c for c in book.chapters if c.kind == "part"), book.chapters[0])
+    publication.guide = [
+        {"href": COVER_PAGE, "title": "Cover", "type": "cover"},
+        {"href": "nav.xhtml", "title": "Contents", "type": "toc"},
+        {"href": chapter_file(start), "title": start.full_title, "type": "bodymatter"},
+    ]
+    publication.spine = [cover, "nav", *documents]
 
     raw = io.BytesIO()
     modified = dt.datetime.strptime(book.build_date, "%Y-%m-%d")
-    epub.write_epub(raw, publication, {"mtime": modified, "epub3_pages": False})
+    epub.write_epub(raw, publication, {"mtime": modified, "epub3_pages": False, "epub3_landmark": True,
+                                       "landmark_title": "Landmarks", "epub2_guide": True})
     return normalize_zip(raw.getvalue(), modified)
 
 
