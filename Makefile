@@ -1,17 +1,18 @@
 # Two commands do everything on a fresh machine:
 #   make book   set up .venv and system packages, then build dist/ (PDF, EPUB, HTML)
 #   make test   set up the same, then run the test suite
-# Finer targets: make pdf | epub | html | handouts | check | bench | clean
+# Finer targets: make pdf | epub | html | handouts | check | serve | bench | clean
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-packages
+NODE_STAMP := node_modules/.installed
 # Debian packages the build and the tests use; installed only when missing.
-DEB_PACKAGES := fonts-sil-charis fonts-inter fonts-jetbrains-mono poppler-utils libharfbuzz-subset0 calibre
+DEB_PACKAGES := fonts-sil-charis fonts-inter fonts-jetbrains-mono poppler-utils libharfbuzz-subset0 calibre chromium
 
-.PHONY: all book pdf epub html handouts check test bench clean distclean deps system-deps
+.PHONY: all book pdf epub html handouts check test bench serve clean distclean deps system-deps
 
 all: book
 
@@ -41,13 +42,21 @@ test: deps
 bench: deps
 	$(PY) bench/bench.py
 
+serve: deps
+	$(PY) build.py serve
+
 clean:
 	rm -rf dist .cache
 
 distclean: clean
 	rm -rf $(VENV)
 
-deps: $(STAMP) $(SYSTEM_STAMP)
+deps: $(STAMP) $(SYSTEM_STAMP) $(NODE_STAMP)
+
+# axe-core (accessibility checks in the browser tests), pinned in package.json
+$(NODE_STAMP): package.json
+	npm install --no-audit --no-fund --silent
+	touch $(NODE_STAMP)
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

@@ -77,7 +77,13 @@ def assert_clean_failure(run: Run, *expected: str) -> None:
 
 @pytest.fixture(scope="session")
 def real_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real book, built once per test run into a temp folder (all targets)."""
+    """The real book, built once per test run into a temp folder (all targets).
+
+    For quick iteration on output checks, BOOK_TEST_DIST=dist reuses an existing
+    build instead (CI never sets it).
+    """
+    if os.environ.get("BOOK_TEST_DIST"):
+        return Path(os.environ["BOOK_TEST_DIST"]).resolve()
     out = tmp_path_factory.mktemp("dist")
     run = run_cli("build", "--out", str(out), env={"SOURCE_DATE_EPOCH": "1767225600"})
     assert run.code == 0, run.err

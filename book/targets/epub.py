@@ -21,8 +21,8 @@ from book.model import Book, Chapter
 from book.outputs import write_bytes_atomic
 from book.targets import RenderOptions
 from book.targets.html import used_figures
+from book.targets.paging import rewrite_hrefs
 
-HREF_FRAGMENT = re.compile(r'href="#([^"]+)"')
 NOTE_REF = re.compile(r'<a href="([^"]+)" class="footnote-ref"')
 NOTE_ITEM = re.compile(r'<li id="([^"]+-fn\d+)">')
 CSS_VARIABLE = re.compile(r"var\((--[\w-]+)\)")
@@ -55,19 +55,6 @@ def epub_name(book: Book) -> str:
 
 def chapter_file(chapter: Chapter) -> str:
     return f"{chapter.output_stem}.xhtml"
-
-
-def rewrite_hrefs(book: Book, chapter: Chapter) -> str:
-    """In-book anchors point into the file of the chapter that holds them."""
-    def rewrite(match: re.Match[str]) -> str:
-        element_id = match.group(1)
-        owner = book.chapter_for_id(element_id)
-        if owner is None or owner.key == chapter.key:
-            return match.group(0)
-        if element_id == owner.key:
-            return f'href="{chapter_file(owner)}"'
-        return f'href="{chapter_file(owner)}#{element_id}"'
-    return HREF_FRAGMENT.sub(rewrite, chapter.html)
 
 
 def with_note_semantics(html: str) -> str:
@@ -134,7 +121,7 @@ def build_epub_bytes(book: Book) -> bytes:
                                  lang=meta.language)
         kind = {"intro": "introduction", "appendix": "appendix"}.get(chapter.kind, "chapter")
         document.content = (f'<section class="chapter chapter-{chapter.kind}" id="{chapter.key}" epub:type="{kind}">'
-                            f"{with_note_semantics(rewrite_hrefs(book, chapter))}</section>").encode()
+                            f"{with_note_semantics(rewrite_hrefs(book, chapter, chapter_file))}</section>").encode()
         document.add_item(stylesheet)
         publication.add_item(document)
         documents.append(document)

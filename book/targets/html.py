@@ -1,32 +1,106 @@
-"""The web edition: the whole book on one page, with its styles and figures.
+"""The web edition: the whole book on one page, and one page per chapter.
 
-Everything the page uses is copied beside it, so `dist/html/` works from the
-file system and from any static host.
+`dist/html/index.html` is the single-page edition; `introduction.html`,
+`01_introduction_to_ownership.html`, ... are the multi-page edition with
+previous/next links. Both share the styles, the script (theme, copy buttons,
+search), a prebuilt search index and the figures, all copied beside the
+pages, so the site works from the file system and from any static host.
 """
 
 from __future__ import annotations
 
+import html as html_lib
+import json
+import re
 import shutil
 from pathlib import Path
+from typing import Callable
 
 from book import __version__
-from book.model import Book
+from book.model import Book, Chapter
 from book.outputs import replace_dir_atomic, staging_dir
 from book.targets import RenderOptions
+from book.targets.paging import rewrite_hrefs
 from book.templating import render_template
 
 STYLESHEETS = ("base.css", "screen.css")
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+SINGLE_PAGE = "index.html"
+HEADING = re.compile(r'<h([1-4]) id="([^"]+)"([^>]*)>(.*?)</h\1>', re.S)
+SECTION_START = re.compile(r'<h([23]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
+TAG = re.compile(r"<[^>]+>")
+
+
+def page_file(chapter: Chapter) -> str:
+    return f"{chapter.output_stem}.html"
+
+
+def with_permalinks(fragment: str) -> str:
+    """Every heading gets a visible `#` link to itself."""
+    def add(match: re.Match[str]) -> str:
+        level, element_id, attrs, inner = match.groups()
+        return (f'<h{level} id="{element_id}"{attrs}>{inner}<a class="permalink" href="#{element_id}" '
+                f'aria-label="Link to this section">#</a></h{level}>')
+    return HEADING.sub(add, fragment)
+
+
+def _page(book: Book, edition: str, shown: list[Chapter], current: Chapter | None,
+          href: Callable[[str], str], other_href: str) -> str:
+    chapters = list(book.chapters)
+    index = chapters.index(current) if current else 0
+    return render_template(
+        "web.html.j2",
+        meta=book.meta, chapters=chapters, shown=shown, current=current, edition=edition, href=href,
+        previous=chapters[index - 1] if current and index > 0 else None,
+        next=chapters[index + 1] if current and index + 1 < len(chapters) else None,
+        home=href(chapters[0].key),
+        other_edition_href=other_href,
+        other_edition_label="One page per part" if edition == "single" else "Whole book on one page",
+        build_date=book.build_date, rustc_version=book.rustc_version,
+        generator=f"memory-management-in-rust book pipeline {__version__}",
+    )
 
 
 def single_page(book: Book) -> str:
-    return render_template(
-        "html.html.j2",
-        meta=book.meta,
-        chapters=book.chapters,
-        build_date=book.build_date,
-        rustc_version=book.rustc_version,
-        generator=f"memory-management-in-rust book pipeline {__version__}",
-    )
+    shown = [_web_chapter(c, c.html) for c in book.chapters]
+    return _page(book, "single", shown, None, lambda element_id: f"#{element_id}", page_file(book.chapters[0]))
+
+
+def chapter_pages(book: Book) -> dict[str, str]:
+    """File name -> page, one per chapter."""
+    def href(element_id: str) -> str:
+        owner = book.chapter_for_id(element_id)
+        if owner is None:
+            return f"#{element_id}"
+        return page_file(owner) if element_id == owner.key else f"{page_file(owner)}#{element_id}"
+
+    pages = {}
+    for chapter in book.chapters:
+        shown = [_web_chapter(chapter, rewrite_hrefs(book, chapter, page_file))]
+        pages[page_file(chapter)] = _page(book, "multi", shown, chapter, href, f"{SINGLE_PAGE}#{chapter.key}")
+    return pages
+
+
+def _web_chapter(chapter: Chapter, fragment: str) -> Chapter:
+    from dataclasses import replace
+    return replace(chapter, html=with_permalinks(fragment))
+
+
+def search_index(book: Book) -> list[dict[str, str]]:
+    """One entry per section (h2/h3): where it is and its plain text."""
+    entries = []
+    for chapter in book.chapters:
+        fragment = chapter.html
+        starts = [(m.start(), m.group(2), TAG.sub("", m.group(3))) for m in SECTION_START.finditer(fragment)]
+        bounds = [(0, chapter.key, chapter.full_title)] + starts
+        for number, (start, element_id, title) in enumerate(bounds):
+            end = bounds[number + 1][0] if number + 1 < len(bounds) else len(fragment)
+            text = " ".join(html_lib.unescape(TAG.sub(" ", fragment[start:end])).split())
+            if not text:
+                continue
+            entries.append({"c": chapter.full_title, "t": html_lib.unescape(title).strip(), "id": element_id,
+                            "p": page_file(chapter), "x": text})
+    return entries
 
 
 def used_figures(book: Book) -> list[str]:
@@ -43,10 +117,17 @@ def render(book: Book, options: RenderOptions) -> Path:
     target = options.out_dir / "html"
     staging = staging_dir(target)
     try:
-        (staging / "index.html").write_text(single_page(book), encoding="utf-8")
+        staging.chmod(0o755)
+        (staging / SINGLE_PAGE).write_text(single_page(book), encoding="utf-8")
+        for name, page in chapter_pages(book).items():
+            (staging / name).write_text(page, encoding="utf-8")
         (staging / "styles").mkdir()
         for name in STYLESHEETS:
             shutil.copyfile(book.styles_dir / name, staging / "styles" / name)
+        (staging / "assets").mkdir()
+        shutil.copyfile(ASSETS / "book.js", staging / "assets" / "book.js")
+        index = json.dumps(search_index(book), ensure_ascii=False, separators=(",", ":"))
+        (staging / "assets" / "search-index.js").write_text(f"window.BOOK_SEARCH_INDEX={index};\n", encoding="utf-8")
         for figure in used_figures(book):
             destination = staging / figure
             destination.parent.mkdir(parents=True, exist_ok=True)
@@ -55,4 +136,4 @@ def render(book: Book, options: RenderOptions) -> Path:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return target / "index.html"
+    return target / SINGLE_PAGE
