@@ -1,4 +1,4 @@
-"""Command line: `book build [html epub pdf]`, `book check`, `book clean`.
+"""Command line: `book build [html epub pdf handouts]`, `book check`, `book serve`, `book clean`.
 
 Thin on purpose: parse arguments, call the pipeline, turn BookError into a
 readable list of problems and exit status 1. Never a traceback for bad input.
@@ -14,7 +14,7 @@ from pathlib import Path
 from book.errors import BookError
 from book.pipeline import TARGETS, Reporter, build, cache_dir_for, check_only
 
-COMMANDS = ("build", "check", "clean")
+COMMANDS = ("build", "check", "serve", "clean")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -37,6 +37,9 @@ def parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--out", type=Path, default=None, help="output folder (default: dist/)")
     build_cmd.add_argument("--paper", choices=("a4", "letter"), default="a4", help="PDF page size (default: a4)")
     sub.add_parser("check", parents=[common], help="check every Rust example and link; write nothing")
+    serve_cmd = sub.add_parser("serve", parents=[common], help="serve the web edition on localhost; rebuild and reload on edits")
+    serve_cmd.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000; 0 picks a free one)")
+    serve_cmd.add_argument("--out", type=Path, default=None, help="output folder (default: dist/)")
     sub.add_parser("clean", parents=[common], help="remove dist/ and the caches in .cache/")
     return top
 
@@ -62,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "check":
             check_only(root, reporter)
+        elif args.command == "serve":
+            from book.serve import serve
+            serve(root, (args.out or root / "dist").resolve(), args.port, reporter)
         else:
             targets = tuple(args.targets) or TARGETS
             build(root, targets, (args.out or root / "dist").resolve(), args.paper, reporter)
