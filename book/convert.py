@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import os
 import re
 import subprocess
@@ -26,7 +27,7 @@ from book.rustcheck import Result
 
 MARKDOWN_FORMAT = "markdown+gfm_auto_identifiers-tex_math_dollars-raw_tex-citations-yaml_metadata_block"
 PANDOC_ARGS = ("--sandbox", "--wrap=none", "--to=html5", "--syntax-highlighting=none", "--eol=lf")
-CACHE_VERSION = "3"
+CACHE_VERSION = "4"
 CHAPTER_LINK = re.compile(r'href="(?:\./)?([A-Za-z0-9_]+\.md)(?:#([^"]*))?"')
 ID_ATTR = re.compile(r'\sid="([^"]+)"')
 HEADING_TAG = re.compile(r'<h([1-6]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
@@ -51,9 +52,9 @@ def convert_book(book: Book, results_by_chapter: dict[str, dict[int, Result]], c
     keys = {c.name: c.key for c in book.chapters}
 
     def one(chapter: Chapter) -> tuple[Chapter, list[Problem]]:
-        markdown = replace_code_blocks(chapter, results_by_chapter.get(chapter.rel, {}))
+        results = results_by_chapter.get(chapter.rel, {})
         try:
-            fragment, warnings = _pandoc_cached(markdown, chapter.key, cache_dir)
+            fragment, warnings = _convert_cached(chapter, results, cache_dir)
         except (RuntimeError, subprocess.SubprocessError) as exc:
             return chapter, [Problem(chapter.rel, None, f"pandoc could not convert this chapter: {exc}")]
         fragment = label_title(rewrite_chapter_links(fragment, keys), chapter)
@@ -67,13 +68,23 @@ def convert_book(book: Book, results_by_chapter: dict[str, dict[int, Result]], c
     return replace(book, chapters=tuple(c for c, _ in converted)), problems
 
 
-def _pandoc_cached(markdown: str, key: str, cache_dir: Path) -> tuple[str, list[str]]:
-    digest = hashlib.sha256("\0".join([CACHE_VERSION, pandoc_version(), MARKDOWN_FORMAT, *PANDOC_ARGS, key, markdown])
-                            .encode()).hexdigest()
+@lru_cache(maxsize=None)
+def _renderer_fingerprint() -> str:
+    """Changes when the code that turns listings into HTML changes."""
+    here = Path(__file__).resolve().parent
+    return hashlib.sha256(b"".join((here / name).read_bytes() for name in ("listings.py", "highlight.py"))).hexdigest()
+
+
+def _convert_cached(chapter: Chapter, results: dict[int, Result], cache_dir: Path) -> tuple[str, list[str]]:
+    """Look up by the chapter's source and its examples' results; highlight and run pandoc only on a miss."""
+    shown = json.dumps(sorted((line, r.errors, r.stdout, r.stderr) for line, r in results.items()))
+    digest = hashlib.sha256("\0".join([CACHE_VERSION, pandoc_version(), _renderer_fingerprint(), MARKDOWN_FORMAT,
+                                        *PANDOC_ARGS, chapter.key, chapter.source, shown]).encode()).hexdigest()
     cached = cache_dir / "pandoc" / f"{digest}.html"
     if cached.is_file():
         return cached.read_text(encoding="utf-8"), []
-    proc = subprocess.run([pandoc_path(), f"--from={MARKDOWN_FORMAT}", *PANDOC_ARGS, f"--id-prefix={key}-"],
+    markdown = replace_code_blocks(chapter, results)
+    proc = subprocess.run([pandoc_path(), f"--from={MARKDOWN_FORMAT}", *PANDOC_ARGS, f"--id-prefix={chapter.key}-"],
                           input=markdown, capture_output=True, text=True, timeout=300)
     warnings = [line.strip() for line in proc.stderr.splitlines() if line.strip()]
     if proc.returncode != 0:

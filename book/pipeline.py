@@ -10,6 +10,7 @@ import os
 import sys
 import time
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Callable, Iterator
 
 from book.convert import convert_book
 from book.errors import BookError, Problem, Problems
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from book.fingerprint import OutputManifest, fingerprint
 from book.links import check_source_links
 from book.load import load_book
 from book.model import Book
@@ -102,24 +103,34 @@ def build(root: Path, targets: tuple[str, ...], out_dir: Path, paper: str, repor
     book = prepare(root, reporter)
     options = RenderOptions(out_dir=out_dir, cache_dir=cache_dir_for(root), paper=paper)
     written: dict[str, Path] = {}
+    manifest = OutputManifest(options.cache_dir)
     for target in ("html", "epub"):
         if target in targets:
-            written[target] = _render_fast(target, book, options, reporter)
-    written.update(_render_print(book, options, tuple(t for t in ("pdf", "handouts") if t in targets), reporter))
+            written[target] = _render_fast(target, book, options, reporter, manifest)
+    written.update(_render_print(book, options, tuple(t for t in ("pdf", "handouts") if t in targets), reporter,
+                                 manifest))
     reporter.line("done", f"{', '.join(written)} in {_short(out_dir)}", time.perf_counter() - start)
     return written
 
 
-def _render_fast(target: str, book: Book, options: RenderOptions, reporter: Reporter) -> Path:
+def _render_fast(target: str, book: Book, options: RenderOptions, reporter: Reporter,
+                 manifest: OutputManifest) -> Path:
     from book.targets import epub, html
 
+    output = options.out_dir / "html" / html.SINGLE_PAGE if target == "html" else options.out_dir / epub.epub_name(book)
+    print_ = fingerprint(book, target, options.paper)
+    if manifest.is_fresh(output, print_):
+        reporter.line(target, f"{_short(output)}  up to date")
+        return output
     with reporter.step(target) as info:
         path = {"html": html.render, "epub": epub.render}[target](book, options)
         info["detail"] = f"{_short(path)}  {path.stat().st_size / 1024:,.0f} KiB"
+    manifest.record(path, print_)
     return path
 
 
-def _render_print(book: Book, options: RenderOptions, targets: tuple[str, ...], reporter: Reporter) -> dict[str, Path]:
+def _render_print(book: Book, options: RenderOptions, targets: tuple[str, ...], reporter: Reporter,
+                  manifest: OutputManifest) -> dict[str, Path]:
     """The book PDF and the handouts render in parallel processes, one per core.
 
     The book PDF is the longest job and starts first; the handouts share the
@@ -128,13 +139,30 @@ def _render_print(book: Book, options: RenderOptions, targets: tuple[str, ...], 
     from book.targets import handouts, pdf
 
     jobs: list[tuple[str, str]] = []
-    if "pdf" in targets:
-        jobs.append(("pdf", ""))
-    if "handouts" in targets:
-        jobs.extend(("handouts", c.key) for c in handouts.handout_chapters(book))
-    if not jobs:
-        return {}
+    prints: dict[tuple[str, str], str] = {}
     written: dict[str, Path] = {}
+    fresh_handouts = 0
+    if "pdf" in targets:
+        output = options.out_dir / pdf.pdf_name(book)
+        prints["pdf", ""] = fingerprint(book, "pdf", options.paper)
+        if manifest.is_fresh(output, prints["pdf", ""]):
+            reporter.line("pdf", f"{_short(output)}  up to date")
+            written["pdf"] = output
+        else:
+            jobs.append(("pdf", ""))
+    if "handouts" in targets:
+        for chapter in handouts.handout_chapters(book):
+            prints["handouts", chapter.key] = fingerprint(book, "handout", options.paper, (chapter,))
+            output = handouts.handout_dir(options) / chapter.handout_name
+            if manifest.is_fresh(output, prints["handouts", chapter.key]):
+                fresh_handouts += 1
+                written["handouts"] = output.parent
+            else:
+                jobs.append(("handouts", chapter.key))
+        if fresh_handouts and not any(kind == "handouts" for kind, _ in jobs):
+            reporter.line("handouts", f"{_short(handouts.handout_dir(options))}/  {fresh_handouts} PDFs up to date")
+    if not jobs:
+        return written
     handout_pages, handout_count, handout_start = 0, 0, time.perf_counter()
     problems: list[Problem] = []
     workers = min(len(jobs), os.cpu_count() or 2)
@@ -147,6 +175,7 @@ def _render_print(book: Book, options: RenderOptions, targets: tuple[str, ...], 
             except BookError as error:
                 problems.extend(error.problems)
                 continue
+            manifest.record(path, prints[kind, key])
             if kind == "pdf":
                 written["pdf"] = path
                 reporter.line("pdf", f"{_short(path)}  {pages} pages", seconds)
@@ -157,8 +186,9 @@ def _render_print(book: Book, options: RenderOptions, targets: tuple[str, ...], 
                 reporter.line("handout", f"{_short(path)}  {pages} pages", seconds, level=2)
     if problems:
         raise BookError(problems)
-    if "handouts" in written:
-        reporter.line("handouts", f"{_short(written['handouts'])}/  {handout_count} PDFs, {handout_pages} pages",
+    if handout_count:
+        fresh = f", {fresh_handouts} up to date" if fresh_handouts else ""
+        reporter.line("handouts", f"{_short(written['handouts'])}/  {handout_count} PDFs, {handout_pages} pages{fresh}",
                       time.perf_counter() - handout_start)
     return written
 

@@ -1,0 +1,67 @@
+"""Skip outputs whose inputs have not changed since they were written.
+
+Each output is recorded in `.cache/outputs.json` with a fingerprint of
+everything that shapes it: the converted chapters it shows, the book's
+metadata and date, the paper size, the figures, the styles, and the
+pipeline's own code. A rebuild with nothing changed re-renders nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from book.model import Book, Chapter
+
+PACKAGE = Path(__file__).resolve().parent
+
+
+@lru_cache(maxsize=None)
+def _code_fingerprint(styles_dir: Path) -> str:
+    digest = hashlib.sha256()
+    files = sorted([*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.j2"), *PACKAGE.rglob("*.js"), *styles_dir.glob("*.css")])
+    for file in files:
+        digest.update(file.name.encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def fingerprint(book: Book, target: str, paper: str, chapters: tuple[Chapter, ...] | None = None) -> str:
+    """Fingerprint of one output; `chapters` narrows the content to what it shows (a handout)."""
+    digest = hashlib.sha256()
+    header = [target, paper, book.build_date, book.rustc_version, json.dumps(book.meta.__dict__, default=list),
+              _code_fingerprint(book.styles_dir)]
+    digest.update("\0".join(header).encode())
+    for chapter in book.chapters:  # titles and anchors of every chapter shape cross-references
+        digest.update(f"{chapter.key}\0{chapter.full_title}\0{','.join(h.id for h in chapter.toc)}".encode())
+    for chapter in chapters if chapters is not None else book.chapters:
+        digest.update(chapter.html.encode())
+        for link in chapter.links:
+            if link.is_image:
+                figure = book.chapters_dir / link.target
+                digest.update(figure.read_bytes() if figure.is_file() else b"")
+    return digest.hexdigest()
+
+
+class OutputManifest:
+    """What was written, and from which inputs."""
+
+    def __init__(self, cache_dir: Path):
+        self.path = cache_dir / "outputs.json"
+        try:
+            self.entries: dict[str, str] = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.entries = {}
+
+    def is_fresh(self, output: Path, print_: str) -> bool:
+        return output.exists() and self.entries.get(str(output.resolve())) == print_
+
+    def record(self, output: Path, print_: str) -> None:
+        self.entries[str(output.resolve())] = print_
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(self.entries, indent=0, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, self.path)

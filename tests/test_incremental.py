@@ -1,0 +1,33 @@
+"""Rebuilds do only the work whose inputs changed."""
+
+from __future__ import annotations
+
+from conftest import FixtureBook
+
+
+def outputs(book: FixtureBook) -> dict[str, float]:
+    return {str(p.relative_to(book.root)): p.stat().st_mtime_ns for p in (book.root / "dist").rglob("*") if p.is_file()}
+
+
+def test_nothing_changed_means_nothing_rerendered(fixture_book: FixtureBook) -> None:
+    first = fixture_book.build()
+    assert first.code == 0, first.err
+    before = outputs(fixture_book)
+    second = fixture_book.build()
+    assert second.code == 0, second.err
+    for target in ("html", "epub", "pdf"):
+        assert any(line.startswith(target) and "up to date" in line for line in second.err.splitlines()), second.err
+    assert "2 PDFs up to date" in second.err
+    assert outputs(fixture_book) == before
+
+
+def test_one_chapter_edited_rerenders_its_handout_only(fixture_book: FixtureBook) -> None:
+    assert fixture_book.build().code == 0
+    handouts = fixture_book.root / "dist" / "handouts"
+    untouched = (handouts / "part-01-first.pdf").stat().st_mtime_ns
+    fixture_book.edit("chapters/02_second.md", "::: note", "A new sentence.\n\n::: note")
+    run = fixture_book.build()
+    assert run.code == 0, run.err
+    assert "1 PDFs, " in run.err and "1 up to date" in run.err, run.err
+    assert (handouts / "part-01-first.pdf").stat().st_mtime_ns == untouched
+    assert "A new sentence." in (fixture_book.root / "dist" / "html" / "02_second.html").read_text()
