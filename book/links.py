@@ -86,6 +86,39 @@ def _check_image(book: Book, path: str) -> str | None:
         close = difflib.get_close_matches(path, present, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         return f"image '{path}' does not exist{hint}"
+    if candidate.suffix.lower() == ".svg":
+        return svg_problem(candidate, path)
+    return None
+
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+FORBIDDEN_SVG = {"script", "foreignObject", "iframe", "object", "embed"}
+
+
+def svg_problem(file: Path, shown: str) -> str | None:
+    """An SVG figure must be well-formed SVG that reaches nothing outside itself."""
+    import xml.etree.ElementTree as ElementTree
+
+    data = file.read_bytes()
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        return f"figure '{shown}' declares a DOCTYPE or entities; remove them (figures must be plain SVG)"
+    try:
+        root = ElementTree.fromstring(data)
+    except ElementTree.ParseError as exc:
+        return f"figure '{shown}' is not valid XML ({exc}); fix the SVG file"
+    if root.tag != f"{SVG_NS}svg":
+        return f"figure '{shown}' is not an SVG document (its root element is <{root.tag.split('}')[-1]}>)"
+    for element in root.iter():
+        name = element.tag.split("}")[-1]
+        if name in FORBIDDEN_SVG:
+            return f"figure '{shown}' contains <{name}>; figures may not carry scripts or embedded documents"
+        for attribute, value in element.attrib.items():
+            if attribute.split("}")[-1] == "href" and not value.startswith("#"):
+                return f"figure '{shown}' refers to '{value}'; figures must be self-contained (only #id references)"
+            if attribute.startswith("on"):
+                return f"figure '{shown}' has an event handler ({attribute}); figures may not carry scripts"
+        if name == "style" and element.text and ("@import" in element.text or "url(" in element.text):
+            return f"figure '{shown}' loads something from its <style>; figures must be self-contained"
     return None
 
 

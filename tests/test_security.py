@@ -43,3 +43,18 @@ def test_nothing_from_outside_reaches_the_outputs(fixture_book: FixtureBook) -> 
     assert run.code == 0, run.err
     for output in ("dist/html/index.html",):
         assert "root:x:0:0" not in fixture_book.read(output)
+
+
+@pytest.mark.parametrize("svg, message", [
+    ("<svg xmlns='http://www.w3.org/2000/svg'><rect></svg>", "is not valid XML"),
+    ("<html xmlns='http://www.w3.org/1999/xhtml'/>", "is not an SVG document"),
+    ("<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>", "contains <script>"),
+    ("<svg xmlns='http://www.w3.org/2000/svg' xmlns:x='http://www.w3.org/1999/xlink'><image x:href='file:///etc/passwd'/></svg>",
+     "refers to 'file:///etc/passwd'"),
+    ("<!DOCTYPE svg [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><svg xmlns='http://www.w3.org/2000/svg'>&e;</svg>",
+     "declares a DOCTYPE or entities"),
+])
+def test_invalid_or_unsafe_svg_is_refused(fixture_book: FixtureBook, svg: str, message: str) -> None:
+    fixture_book.write("chapters/figures/box.svg", svg)
+    run = fixture_book.check()
+    assert_clean_failure(run, "chapters/01_first.md:22: figure 'figures/box.svg'", message)
