@@ -53,9 +53,10 @@ distclean: clean
 
 deps: $(STAMP) $(SYSTEM_STAMP) $(NODE_STAMP)
 
-# axe-core (accessibility checks in the browser tests), pinned in package.json
+# axe-core and Ace by DAISY (accessibility checks in the tests), pinned in package.json;
+# they use Debian's chromium, never a downloaded browser
 $(NODE_STAMP): package.json
-	npm install --no-audit --no-fund --silent
+	PUPPETEER_SKIP_DOWNLOAD=1 npm install --no-audit --no-fund --silent
 	touch $(NODE_STAMP)
 
 $(VENV)/bin/python:

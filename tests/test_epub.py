@@ -105,3 +105,25 @@ def test_calibre_converts_to_azw3_and_text_with_every_part_in_order(real_book: P
     headings = [lines.index(c.full_title) if c.full_title in lines else -1 for c in load_book(PROJECT).parts]
     assert -1 not in headings, "a part heading is missing from calibre's text"
     assert headings == sorted(headings), "part headings are out of order in calibre's text"
+
+
+def test_ace_by_daisy_finds_no_serious_or_critical_violations(real_book: Path, tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+
+    from conftest import PROJECT
+
+    ace = PROJECT / "node_modules" / ".bin" / "ace-cli"
+    env = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": "/usr/bin/chromium", "PUPPETEER_SKIP_DOWNLOAD": "1"}
+    proc = subprocess.run([str(ace), "--force", "--silent", "-o", str(tmp_path / "ace"), str(real_book / EPUB)],
+                          capture_output=True, text=True, timeout=900, env=env)
+    report_file = tmp_path / "ace" / "report.json"
+    assert report_file.is_file(), proc.stdout[-2000:] + proc.stderr[-2000:]
+    report = json.loads(report_file.read_text())
+    assert report["assertions"], "Ace checked no documents"
+    violations = [f"{doc['earl:testSubject']['url']}: {check['earl:test']['dct:title']} "
+                  f"({check['earl:test']['earl:impact']}): {check['earl:result']['dct:description'][:200]}"
+                  for doc in report["assertions"] for check in doc.get("assertions", [])
+                  if check["earl:test"]["earl:impact"] in ("serious", "critical")]
+    assert violations == [], "\n".join(violations)

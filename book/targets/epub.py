@@ -104,7 +104,7 @@ def build_epub_bytes(book: Book) -> bytes:
     publication.add_item(stylesheet)
     publication.set_cover(COVER_IMAGE, cover_png(meta), create_page=False)
     cover = epub.EpubHtml(uid="cover-page", title="Cover", file_name=COVER_PAGE, lang=meta.language)
-    cover.content = (f'<section epub:type="cover" class="cover-page"><img src="{COVER_IMAGE}" '
+    cover.content = (f'<section class="cover-page"><img epub:type="cover" role="doc-cover" src="{COVER_IMAGE}" '
                      f'alt="Cover: {meta.title}. {meta.subtitle}"/></section>').encode()
     cover.add_item(stylesheet)
     publication.add_item(cover)
@@ -120,7 +120,8 @@ def build_epub_bytes(book: Book) -> bytes:
         document = epub.EpubHtml(uid=f"doc-{chapter.key}", title=chapter.full_title, file_name=chapter_file(chapter),
                                  lang=meta.language)
         kind = {"intro": "introduction", "appendix": "appendix"}.get(chapter.kind, "chapter")
-        document.content = (f'<section class="chapter chapter-{chapter.kind}" id="{chapter.key}" epub:type="{kind}">'
+        document.content = (f'<section class="chapter chapter-{chapter.kind}" id="{chapter.key}" epub:type="{kind}" '
+                            f'role="doc-{kind}">'
                             f"{with_note_semantics(rewrite_hrefs(book, chapter, chapter_file))}</section>").encode()
         document.add_item(stylesheet)
         publication.add_item(document)
@@ -146,11 +147,17 @@ def build_epub_bytes(book: Book) -> bytes:
     modified = dt.datetime.strptime(book.build_date, "%Y-%m-%d")
     epub.write_epub(raw, publication, {"mtime": modified, "epub3_pages": False, "epub3_landmark": True,
                                        "landmark_title": "Landmarks", "epub2_guide": True})
-    return normalize_zip(raw.getvalue(), modified)
+    return normalize_zip(raw.getvalue(), modified, {"EPUB/content.opf": lambda opf: _declare_language(opf, meta.language)})
 
 
-def normalize_zip(data: bytes, when: dt.datetime) -> bytes:
-    """mimetype first and stored, every entry dated `when`, fixed permissions."""
+def _declare_language(opf: bytes, language: str) -> bytes:
+    """ebooklib omits xml:lang on <package>; accessibility checkers require it."""
+    return opf.replace(b'<package xmlns="http://www.idpf.org/2007/opf"',
+                       f'<package xml:lang="{language}" xmlns="http://www.idpf.org/2007/opf"'.encode(), 1)
+
+
+def normalize_zip(data: bytes, when: dt.datetime, patches: dict | None = None) -> bytes:
+    """mimetype first and stored, every entry dated `when`, fixed permissions; `patches` edit entries by name."""
     timestamp = (max(when.year, 1980), when.month, when.day, 0, 0, 0)
     source = zipfile.ZipFile(io.BytesIO(data))
     names = source.namelist()
@@ -162,7 +169,10 @@ def normalize_zip(data: bytes, when: dt.datetime) -> bytes:
             info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 3
-            target.writestr(info, source.read(name))
+            content = source.read(name)
+            if patches and name in patches:
+                content = patches[name](content)
+            target.writestr(info, content)
     return out.getvalue()
 
 
