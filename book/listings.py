@@ -53,9 +53,10 @@ def _result_boxes(block: CodeBlock, result: Result) -> list[str]:
 
 
 def _box(kind: str, label: str, text: str) -> str:
+    text = text.lstrip("\n").rstrip()  # a panic message starts with a newline; XHTML would show it
     return (f'<div class="result result-{kind}" role="note" aria-label="{label}">'
             f'<p class="result-label">{label}</p>'
-            f'<pre><code>{mark_long_lines(escape(text.rstrip(), quote=False), text.rstrip(), OUTPUT_COLUMNS)}</code></pre></div>')
+            f'<pre><code>{mark_long_lines(escape(text, quote=False), text, OUTPUT_COLUMNS)}</code></pre></div>')
 
 
 def replace_code_blocks(chapter: Chapter, results: dict[int, Result]) -> str:
