@@ -39,8 +39,9 @@ test: deps
 	$(PY) build.py check
 	$(PY) -m pytest
 
+# make bench: example checks; make bench BENCH=full adds the whole-build table (about 15 minutes)
 bench: deps
-	$(PY) bench/bench.py
+	BENCH=$(BENCH) $(PY) bench/bench.py
 
 serve: deps
 	$(PY) build.py serve

@@ -83,7 +83,12 @@ def chapter_pages(book: Book) -> dict[str, str]:
 
 def _web_chapter(chapter: Chapter, fragment: str) -> Chapter:
     from dataclasses import replace
-    return replace(chapter, html=with_permalinks(fragment))
+    return replace(chapter, html=focusable_code(with_permalinks(fragment)))
+
+
+def focusable_code(fragment: str) -> str:
+    """Listings scroll sideways on screen, so keyboard users must be able to focus them."""
+    return fragment.replace("<pre>", '<pre tabindex="0">').replace('<pre class="code"', '<pre tabindex="0" class="code"')
 
 
 def search_index(book: Book) -> list[dict[str, str]]:
