@@ -13,7 +13,6 @@ same session. Two sections:
 from __future__ import annotations
 
 import os
-import re
 import resource
 import shutil
 import statistics

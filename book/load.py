@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from book.config import CONFIG_NAME, load_config
-from book.errors import Problem, Problems
+from book.errors import Problems
 from book.model import Book, Chapter
 from book.scan import scan_markdown
 
@@ -162,7 +162,7 @@ def _check_part_numbers(order: tuple[str, ...], toml_text: str, problems: Proble
 def _check_unlisted_files(root: Path, order: tuple[str, ...], problems: Problems) -> None:
     for path in sorted((root / "chapters").glob("*.md")):
         if path.name not in order:
-            problems.add(f"chapters/{path.name}", None, f"is not in book.toml's [chapters] order; add it there, or move it out of chapters/")
+            problems.add(f"chapters/{path.name}", None, "is not in book.toml's [chapters] order; add it there, or move it out of chapters/")
 
 
 def _check_introduction_list(chapters: list[Chapter], problems: Problems) -> None:

@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 from book.convert import convert_book
 from book.errors import BookError, Problem, Problems
@@ -22,7 +22,7 @@ from book.fingerprint import OutputManifest, fingerprint
 from book.links import check_source_links
 from book.load import load_book
 from book.model import Book
-from book.rustcheck import Example, Result, RustChecker, collect_examples, judge
+from book.rustcheck import Result, RustChecker, collect_examples, judge
 from book.targets import RenderOptions
 
 TARGETS = ("html", "epub", "pdf", "handouts")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import zipfile
 
-import pytest
 
 from conftest import FixtureBook, assert_clean_failure
 

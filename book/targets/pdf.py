@@ -6,7 +6,6 @@ author can open exactly what WeasyPrint saw.
 
 from __future__ import annotations
 
-import logging
 import re
 from pathlib import Path
 
@@ -83,29 +82,14 @@ def render_pdf(html: str, book: Book, target: Path, cache_dir: Path) -> int:
 
     write_text_atomic(cache_dir / "print" / f"{target.stem}.html", html)
     fetcher = ProjectOnlyFetcher(book.root, book.styles_dir)
-    logger = logging.getLogger("weasyprint")
-    collected = _Collect()
-    logger.addHandler(collected)
-    try:
-        document = weasyprint.HTML(string=html, base_url=book.chapters_dir.as_uri() + "/", url_fetcher=fetcher).render()
-        data = document.write_pdf(pdf_variant=None, pdf_tags=True)
-    finally:
-        logger.removeHandler(collected)
+    document = weasyprint.HTML(string=html, base_url=book.chapters_dir.as_uri() + "/", url_fetcher=fetcher).render()
+    data = document.write_pdf(pdf_tags=True)
     problems = [Problem(target.name, None, f"refused to load {url}: only files inside the project may be used")
                 for url in dict.fromkeys(fetcher.refused)]
     if problems:
         raise BookError(problems)
     write_bytes_atomic(target, data)
     return len(document.pages)
-
-
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
 
 
 def render(book: Book, options: RenderOptions) -> tuple[Path, int]:
