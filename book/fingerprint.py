@@ -61,7 +61,37 @@ class OutputManifest:
 
     def record(self, output: Path, print_: str) -> None:
         self.entries[str(output.resolve())] = print_
+        self.save()
+
+    def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(self.entries, indent=0, sort_keys=True), encoding="utf-8")
         os.replace(tmp, self.path)
+
+
+def _pandoc_identity() -> str:
+    """Which pandoc binary the build uses, without importing pypandoc (slow) or running it."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pypandoc")
+    if spec is None or spec.origin is None:
+        return "no-pypandoc"
+    binary = Path(spec.origin).parent / "files" / "pandoc"
+    stat = binary.stat() if binary.exists() else None
+    return f"{binary}:{stat.st_size}:{stat.st_mtime_ns}" if stat else "pandoc-not-bundled"
+
+
+def sources_fingerprint(root: Path, styles_dir: Path, settings: str, build_date: str, rustc_version: str) -> str:
+    """Everything a build reads: book.toml, chapters, figures, styles, the pipeline's code, the tools.
+
+    Equal fingerprints mean a rebuild would write the same files, so the build
+    can stop before loading anything.
+    """
+    digest = hashlib.sha256("\0".join([settings, build_date, rustc_version, _pandoc_identity()]).encode())
+    files = [root / "book.toml", *sorted((root / "chapters").rglob("*")), *sorted(styles_dir.glob("*")),
+             *sorted(p for p in PACKAGE.rglob("*") if p.suffix in (".py", ".j2", ".js"))]
+    for file in files:
+        if file.is_file():
+            digest.update(str(file).encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()

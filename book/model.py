@@ -169,9 +169,7 @@ class Book:
 
     @property
     def styles_dir(self) -> Path:
-        """The book's styles/, or the project's own for books that have none (test fixtures)."""
-        own = self.root / "styles"
-        return own if own.is_dir() else Path(__file__).resolve().parent.parent / "styles"
+        return styles_dir_for(self.root)
 
     @property
     def parts(self) -> tuple[Chapter, ...]:
@@ -183,3 +181,9 @@ class Book:
             if element_id == chapter.key or element_id.startswith(chapter.key + "-"):
                 return chapter
         return None
+
+
+def styles_dir_for(root: Path) -> Path:
+    """The book's styles/, or the project's own for books that have none (test fixtures)."""
+    own = root / "styles"
+    return own if own.is_dir() else Path(__file__).resolve().parent.parent / "styles"

@@ -18,10 +18,10 @@ from typing import Iterator
 
 from book.convert import convert_book
 from book.errors import BookError, Problem, Problems
-from book.fingerprint import OutputManifest, fingerprint
+from book.fingerprint import OutputManifest, fingerprint, sources_fingerprint
 from book.links import check_source_links
-from book.load import load_book
-from book.model import Book
+from book.load import build_date, load_book, rustc_version
+from book.model import Book, styles_dir_for
 from book.rustcheck import Result, RustChecker, collect_examples, judge
 from book.targets import RenderOptions
 
@@ -100,17 +100,27 @@ def prepare(root: Path, reporter: Reporter) -> Book:
 def build(root: Path, targets: tuple[str, ...], out_dir: Path, paper: str, reporter: Reporter) -> dict[str, Path]:
     """Build the requested targets into `out_dir`; returns what was written."""
     start = time.perf_counter()
+    manifest = OutputManifest(cache_dir_for(root))
+    build_key = f"build:{out_dir.resolve()}:{','.join(sorted(targets))}:{paper}"
+    sources = sources_fingerprint(root.resolve(), styles_dir_for(root), build_key, build_date(root), rustc_version())
+    previous_outputs = [Path(p) for p in manifest.entries.get(build_key + ":outputs", "").split("\n") if p]
+    if manifest.entries.get(build_key) == sources and previous_outputs and all(p.exists() for p in previous_outputs):
+        reporter.line("done", "nothing changed since the last build; nothing re-rendered", time.perf_counter() - start)
+        return {}
     book = prepare(root, reporter)
     options = RenderOptions(out_dir=out_dir, cache_dir=cache_dir_for(root), paper=paper)
     written: dict[str, Path] = {}
-    manifest = OutputManifest(options.cache_dir)
     for target in ("html", "epub"):
         if target in targets:
             written[target] = _render_fast(target, book, options, reporter, manifest)
     written.update(_render_print(book, options, tuple(t for t in ("pdf", "handouts") if t in targets), reporter,
                                  manifest))
+    manifest.entries[build_key + ":outputs"] = "\n".join(str(p) for p in written.values())
+    manifest.entries[build_key] = sources
+    manifest.save()
     reporter.line("done", f"{', '.join(written)} in {_short(out_dir)}", time.perf_counter() - start)
     return written
+
 
 
 def _render_fast(target: str, book: Book, options: RenderOptions, reporter: Reporter,
@@ -136,6 +146,8 @@ def _render_print(book: Book, options: RenderOptions, targets: tuple[str, ...], 
     The book PDF is the longest job and starts first; the handouts share the
     other core, so asking for them does not make the book PDF later.
     """
+    if not targets:
+        return {}
     from book.targets import handouts, pdf
 
     jobs: list[tuple[str, str]] = []

@@ -97,12 +97,12 @@ def make_handler(directory: Path, site: Site) -> type[http.server.SimpleHTTPRequ
 
 def serve(root: Path, out_dir: Path, port: int, reporter: Reporter) -> None:
     site = Site()
+    seen = snapshot(root)  # before the first build, so no edit can slip between build and watch
     rebuild(root, out_dir, reporter)
     directory = out_dir / "html"
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), make_handler(directory, site))
     print(f"serve    http://127.0.0.1:{server.server_address[1]}/  (Ctrl-C to stop)", flush=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    seen = snapshot(root)
     try:
         while True:
             time.sleep(0.4)

@@ -15,10 +15,21 @@ def test_nothing_changed_means_nothing_rerendered(fixture_book: FixtureBook) -> 
     before = outputs(fixture_book)
     second = fixture_book.build()
     assert second.code == 0, second.err
-    for target in ("html", "epub", "pdf"):
-        assert any(line.startswith(target) and "up to date" in line for line in second.err.splitlines()), second.err
-    assert "2 PDFs up to date" in second.err
+    assert "nothing changed since the last build; nothing re-rendered" in second.err
     assert outputs(fixture_book) == before
+    (fixture_book.root / "dist" / "mini-book.epub").unlink()  # a missing output is rebuilt, the rest is kept
+    third = fixture_book.build()
+    assert third.code == 0, third.err
+    for target in ("html", "pdf"):
+        assert any(line.startswith(target) and "up to date" in line for line in third.err.splitlines()), third.err
+    assert "2 PDFs up to date" in third.err
+    assert (fixture_book.root / "dist" / "mini-book.epub").is_file()
+
+
+def test_a_style_or_tool_change_is_not_missed(fixture_book: FixtureBook) -> None:
+    assert fixture_book.build("html").code == 0
+    run = fixture_book.build("html", "--paper", "letter")  # other settings: a different build
+    assert "nothing changed" not in run.err
 
 
 def test_one_chapter_edited_rerenders_its_handout_only(fixture_book: FixtureBook) -> None:

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from book import __version__
 from book.errors import BookError, Problem
-from book.fetcher import ProjectOnlyFetcher
 from book.model import Book, Chapter
 from book.outputs import write_bytes_atomic, write_text_atomic
 from book.targets import PAPER_SIZES, RenderOptions
@@ -78,7 +77,9 @@ def _inline_footnotes(html: str) -> str:
 
 def render_pdf(html: str, book: Book, target: Path, cache_dir: Path) -> int:
     """Render `html` to `target` atomically; return the page count."""
-    import weasyprint  # slow import, only when a PDF is made
+    import weasyprint  # slow imports (about a second), only when a PDF is made
+
+    from book.fetcher import ProjectOnlyFetcher
 
     write_text_atomic(cache_dir / "print" / f"{target.stem}.html", html)
     fetcher = ProjectOnlyFetcher(book.root, book.styles_dir)
