@@ -13,6 +13,7 @@ import re
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+from book.convert import ID_ATTR
 from book.errors import Problem
 from book.model import Book, Chapter, LinkRef
 
@@ -124,7 +125,6 @@ def svg_problem(file: Path, shown: str) -> str | None:
 
 # ---- outputs -------------------------------------------------------------------
 
-ID_ATTR = re.compile(r'\sid="([^"]+)"')
 HREF_ATTR = re.compile(r'\shref="([^"]*)"')
 
 
