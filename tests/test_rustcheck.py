@@ -129,3 +129,36 @@ def test_cache_makes_a_recheck_fast(fixture_book: FixtureBook) -> None:
     run = fixture_book.check()
     assert run.code == 0
     assert re.search(r"examples +(\d+) Rust examples, 0 failing, \1 cached", run.err), run.err
+
+
+def test_batch_falls_back_when_one_member_does_not_compile(fixture_book: FixtureBook) -> None:
+    chapter_with(fixture_book, fence("rust", 'println!("one");'), fence("rust", MOVE_ERROR), fence("rust", 'println!("three");'))
+    run = fixture_book.check()
+    assert_clean_failure(run, "example 2: does not compile (rustc reported E0382)", "1 problem")
+
+
+def test_shared_crate_gives_the_same_results_as_one_crate_per_example(tmp_path) -> None:
+    from dataclasses import asdict
+    from pathlib import Path
+
+    from book.model import Chapter, CodeBlock
+    from book.rustcheck import Example, RustChecker, batchable
+
+    codes = ['# fn helper() -> u32 { 41 }\nprintln!("{}", helper() + 1);',
+             'let v: Vec<i32> = Vec::new();\nlet _x = v[2];',
+             'use std::fmt::Write;\nlet mut s = String::new();\nwrite!(s, "{}", 7).unwrap();\nprintln!("{s}");']
+    modes = [(), ("should_panic",), ()]
+    chapter = Chapter(path=Path("x.md"), rel="chapters/x.md", name="x.md", stem="x", key="x", kind="part", number=1,
+                      label="Part 1", title="X", source="", headings=(), links=(), code_blocks=())
+    examples = [Example(chapter, i + 1, CodeBlock(line=i * 10 + 1, end_line=i * 10 + 5, lang="rust", flags=flags,
+                                                 code=code + "\n", indent=""))
+                for i, (code, flags) in enumerate(zip(codes, modes))]
+    assert all(batchable(e.block) for e in examples)
+    checker = RustChecker(tmp_path / "a", "test")
+    batched = checker._run_batch(examples)
+    assert len(batched) == 3
+    for example in examples:
+        alone = checker._compile_and_run(example.block)
+        strip = lambda r: {k: v for k, v in asdict(r).items() if k not in ("seconds", "cached")}  # noqa: E731
+        assert strip(batched[example]) == strip(alone)
+    assert "panicked at src/main.rs:2:" in batched[examples[1]].stderr
