@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import time
+from functools import lru_cache
 from pathlib import Path
 
 from book.config import CONFIG_NAME, load_config
@@ -201,7 +202,9 @@ def build_date(root: Path) -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(seconds))
 
 
+@lru_cache(maxsize=None)
 def rustc_version() -> str:
+    """Asked once per process: the no-op check and the load both need it."""
     try:
         return subprocess.run(["rustc", "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
     except (OSError, subprocess.SubprocessError):

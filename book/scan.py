@@ -8,7 +8,7 @@ about a link or an example can then name `chapters/FILE.md:LINE`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from book.errors import Problem
 from book.model import CodeBlock, LinkRef, SourceHeading
@@ -157,5 +157,4 @@ def _attach_output_blocks(rel: str, result: ScanResult) -> None:
 
 
 def _with_output(listing: CodeBlock, output: CodeBlock) -> CodeBlock:
-    from dataclasses import replace
     return replace(listing, expected_output=output.code, output_lines=(output.line, output.end_line))

@@ -13,6 +13,7 @@ import html as html_lib
 import json
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -82,7 +83,6 @@ def chapter_pages(book: Book) -> dict[str, str]:
 
 
 def _web_chapter(chapter: Chapter, fragment: str) -> Chapter:
-    from dataclasses import replace
     return replace(chapter, html=focusable_code(with_permalinks(fragment)))
 
 

@@ -7,6 +7,7 @@ author can open exactly what WeasyPrint saw.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from book import __version__
@@ -45,7 +46,6 @@ def print_html(book: Book, chapters: tuple[Chapter, ...], paper: str, front_matt
 
 def _for_print(chapter: Chapter) -> Chapter:
     """External links get their URL as a footnote: paper has no hyperlinks."""
-    from dataclasses import replace
 
     def footnote(match: re.Match[str]) -> str:
         url, attrs, text = match.groups()
