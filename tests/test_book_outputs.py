@@ -7,6 +7,7 @@ internal href lands; no duplicate ids), epubcheck, fonts, metadata.
 from __future__ import annotations
 
 import re
+from collections import Counter
 import subprocess
 import zipfile
 from pathlib import Path
@@ -17,6 +18,7 @@ from pypdf.generic import Destination
 
 from book.links import check_output_documents
 from book.load import load_book
+from book.pipeline import cache_dir_for
 from conftest import PROJECT
 
 EXPECTED_FILES = [
@@ -139,6 +141,18 @@ def test_pdf_toc_page_numbers_are_where_parts_start(pdf: PdfReader, book) -> Non
         match = re.search(rf"Part {chapter.number}\s+{re.escape(chapter.title.split(':')[0])}.*?(\d+)\s*$", toc_text, re.M)
         assert match, f"{chapter.full_title} not in the TOC"
         assert int(match.group(1)) == entries[chapter.full_title] + 1, chapter.full_title
+
+
+def test_pdf_cross_references_print_the_page_their_target_is_on(pdf: PdfReader, real_book: Path) -> None:
+    """Page numbers are written in after layout (book/targets/pagerefs.py): each must be the target's page."""
+    laid_out = (cache_dir_for(PROJECT) / "print" / "memory-management-in-rust.html").read_text(encoding="utf-8")
+    targets = re.findall(r'<span class="pageref" data-target="([^"]+)">0+\)</span>', laid_out)
+    pages = {name: pdf.get_destination_page_number(dest) + 1 for name, dest in pdf.named_destinations.items()}
+    text = subprocess.run(["pdftotext", str(real_book / "memory-management-in-rust.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    printed = [int(n) for n in re.findall(r"\(page\s+(\d+)\)", text)]
+    assert len(targets) > 500
+    assert Counter(printed) == Counter(pages[target] for target in targets)
 
 
 def test_pdf_links_all_land(pdf: PdfReader) -> None:

@@ -10,15 +10,19 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+from markupsafe import Markup
+
 from book import __version__
 from book.errors import BookError, Problem
 from book.model import Book, Chapter
 from book.outputs import write_bytes_atomic, write_text_atomic
-from book.targets import PAPER_SIZES, RenderOptions
+from book.targets import PAPER_SIZES, RenderOptions, pagerefs
 from book.templating import render_template
 
 STYLESHEETS = ("base.css", "print.css")
 EXTERNAL_LINK = re.compile(r'<a href="(https?://[^"]+)"([^>]*)>(.*?)</a>', re.S)
+# An in-book link; the front matter (roman page numbers) keeps CSS target-counter, see print.css.
+CROSS_REFERENCE = re.compile(r'(<a href="#([^"]+)" data-xref="(?!intro")[^"]+"[^>]*>.*?</a>)', re.S)
 
 
 def pdf_name(book: Book) -> str:
@@ -41,6 +45,7 @@ def print_html(book: Book, chapters: tuple[Chapter, ...], paper: str, front_matt
         timestamp=f"{book.build_date}T00:00:00Z",
         rustc_version=book.rustc_version,
         generator=f"memory-management-in-rust book pipeline {__version__}",
+        page_slot=lambda target: Markup(pagerefs.slot(target)),
     )
 
 
@@ -53,7 +58,12 @@ def _for_print(chapter: Chapter) -> Chapter:
             return match.group(0)  # the URL is already printed in the text
         return f'<a href="{url}" class="url-link"{attrs}>{text}</a><span class="url-note">{url}</span>'
 
-    return replace(chapter, html=_inline_footnotes(EXTERNAL_LINK.sub(footnote, chapter.html)))
+    def page_reference(match: re.Match[str]) -> str:
+        link, target = match.groups()
+        return f'{link}<span class="xref-page"> (page {pagerefs.slot(target, suffix=")")}</span>'
+
+    html = CROSS_REFERENCE.sub(page_reference, EXTERNAL_LINK.sub(footnote, chapter.html))
+    return replace(chapter, html=_inline_footnotes(html))
 
 
 FOOTNOTE_SECTION = re.compile(r'<section id="[^"]*footnotes"[^>]*>.*?</section>', re.S)
@@ -76,17 +86,28 @@ def _inline_footnotes(html: str) -> str:
 
 
 def render_pdf(html: str, book: Book, target: Path, cache_dir: Path) -> int:
-    """Render `html` to `target` atomically; return the page count."""
+    """Render `html` to `target` atomically; return the page count.
+
+    Page references are filled in after layout (see `pagerefs`); the HTML
+    kept in the cache is the one WeasyPrint laid out, placeholders included.
+    """
     import weasyprint  # slow imports (about a second), only when a PDF is made
 
     from book.fetcher import ProjectOnlyFetcher
 
-    write_text_atomic(cache_dir / "print" / f"{target.stem}.html", html)
     fetcher = ProjectOnlyFetcher(book.root, book.styles_dir)
-    document = weasyprint.HTML(string=html, base_url=book.chapters_dir.as_uri() + "/", url_fetcher=fetcher).render()
+
+    def lay_out(document_html: str) -> weasyprint.Document:
+        return weasyprint.HTML(string=document_html, base_url=book.chapters_dir.as_uri() + "/",
+                               url_fetcher=fetcher).render()
+
+    document, laid_out, unfilled = pagerefs.render(html, lay_out)
+    write_text_atomic(cache_dir / "print" / f"{target.stem}.html", laid_out)
     data = document.write_pdf(pdf_tags=True)
     problems = [Problem(target.name, None, f"refused to load {url}: only files inside the project may be used")
                 for url in dict.fromkeys(fetcher.refused)]
+    problems += [Problem(target.name, None, f"no page number for the reference to #{name}: the target is not in "
+                         "this document") for name in dict.fromkeys(unfilled)]
     if problems:
         raise BookError(problems)
     write_bytes_atomic(target, data)
