@@ -10,7 +10,7 @@ import os
 import sys
 import time
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,20 +107,43 @@ def build(root: Path, targets: tuple[str, ...], out_dir: Path, paper: str, repor
     if manifest.entries.get(build_key) == sources and previous_outputs and all(p.exists() for p in previous_outputs):
         reporter.line("done", "nothing changed since the last build; nothing re-rendered", time.perf_counter() - start)
         return {}
-    book = prepare(root, reporter)
-    options = RenderOptions(out_dir=out_dir, cache_dir=cache_dir_for(root), paper=paper)
-    written: dict[str, Path] = {}
-    for target in ("html", "epub"):
-        if target in targets:
-            written[target] = _render_fast(target, book, options, reporter, manifest)
-    written.update(_render_print(book, options, tuple(t for t in ("pdf", "handouts") if t in targets), reporter,
-                                 manifest))
+    print_targets = tuple(t for t in ("pdf", "handouts") if t in targets)
+    with _print_pool(print_targets) as pool:
+        book = prepare(root, reporter)
+        options = RenderOptions(out_dir=out_dir, cache_dir=cache_dir_for(root), paper=paper)
+        written: dict[str, Path] = {}
+        printing = _start_print(book, options, print_targets, reporter, manifest, pool, written)
+        for target in ("html", "epub"):  # on the main process while the PDFs render
+            if target in targets:
+                written[target] = _render_fast(target, book, options, reporter, manifest)
+        if printing is not None:
+            written.update(_finish_print(printing, reporter, manifest))
     manifest.entries[build_key + ":outputs"] = "\n".join(str(p) for p in written.values())
     manifest.entries[build_key] = sources
     manifest.save()
     reporter.line("done", f"{', '.join(written)} in {_short(out_dir)}", time.perf_counter() - start)
     return written
 
+
+@contextmanager
+def _print_pool(print_targets: tuple[str, ...]) -> Iterator[ProcessPoolExecutor | None]:
+    """One worker process per core, started before the examples are checked.
+
+    Each worker imports WeasyPrint (about a second) while rustc runs, so the
+    PDFs start rendering as soon as the chapters are converted.
+    """
+    if not print_targets:
+        yield None
+        return
+    workers = os.cpu_count() or 2
+    with ProcessPoolExecutor(max_workers=workers, initializer=_import_weasyprint) as pool:
+        for _ in range(workers):
+            pool.submit(_import_weasyprint)  # a worker is started per submission while none is idle
+        yield pool
+
+
+def _import_weasyprint() -> None:
+    import weasyprint  # noqa: F401
 
 
 def _render_fast(target: str, book: Book, options: RenderOptions, reporter: Reporter,
@@ -139,20 +162,31 @@ def _render_fast(target: str, book: Book, options: RenderOptions, reporter: Repo
     return path
 
 
-def _render_print(book: Book, options: RenderOptions, targets: tuple[str, ...], reporter: Reporter,
-                  manifest: OutputManifest) -> dict[str, Path]:
-    """The book PDF and the handouts render in parallel processes, one per core.
+@dataclass
+class _Printing:
+    """PDF jobs under way in the pool, with what is needed to record them when they finish."""
 
-    The book PDF is the longest job and starts first; the handouts share the
-    other core, so asking for them does not make the book PDF later.
+    futures: dict[Future, tuple[str, str]]
+    prints: dict[tuple[str, str], str]
+    fresh_handouts: int
+    started: float
+    written: dict[str, Path] = field(default_factory=dict)
+
+
+def _start_print(book: Book, options: RenderOptions, targets: tuple[str, ...], reporter: Reporter,
+                 manifest: OutputManifest, pool: ProcessPoolExecutor | None,
+                 written: dict[str, Path]) -> _Printing | None:
+    """Submit the book PDF and the handouts that are out of date; the book PDF, the longest job, first.
+
+    The handouts share the other core, so asking for them does not make the
+    book PDF later. Up-to-date outputs are reported and added to `written`.
     """
-    if not targets:
-        return {}
+    if not targets or pool is None:
+        return None
     from book.targets import handouts, pdf
 
     jobs: list[tuple[str, str]] = []
     prints: dict[tuple[str, str], str] = {}
-    written: dict[str, Path] = {}
     fresh_handouts = 0
     if "pdf" in targets:
         output = options.out_dir / pdf.pdf_name(book)
@@ -174,34 +208,39 @@ def _render_print(book: Book, options: RenderOptions, targets: tuple[str, ...], 
         if fresh_handouts and not any(kind == "handouts" for kind, _ in jobs):
             reporter.line("handouts", f"{_short(handouts.handout_dir(options))}/  {fresh_handouts} PDFs up to date")
     if not jobs:
-        return written
-    handout_pages, handout_count, handout_start = 0, 0, time.perf_counter()
+        return None
+    futures = {pool.submit(_print_job, kind, key, book, options): (kind, key) for kind, key in jobs}
+    return _Printing(futures, prints, fresh_handouts, time.perf_counter())
+
+
+def _finish_print(printing: _Printing, reporter: Reporter, manifest: OutputManifest) -> dict[str, Path]:
+    """Wait for the PDF jobs, report each, record them in the manifest; raise BookError on problems."""
+    written = printing.written
+    handout_pages, handout_count, handouts_done = 0, 0, printing.started
     problems: list[Problem] = []
-    workers = min(len(jobs), os.cpu_count() or 2)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_print_job, kind, key, book, options): (kind, key) for kind, key in jobs}
-        for future in as_completed(futures):
-            kind, key = futures[future]
-            try:
-                path, pages, seconds = future.result()
-            except BookError as error:
-                problems.extend(error.problems)
-                continue
-            manifest.record(path, prints[kind, key])
-            if kind == "pdf":
-                written["pdf"] = path
-                reporter.line("pdf", f"{_short(path)}  {pages} pages", seconds)
-            else:
-                handout_pages += pages
-                handout_count += 1
-                written["handouts"] = path.parent
-                reporter.line("handout", f"{_short(path)}  {pages} pages", seconds, level=2)
+    for future in as_completed(printing.futures):
+        kind, key = printing.futures[future]
+        try:
+            path, pages, seconds = future.result()
+        except BookError as error:
+            problems.extend(error.problems)
+            continue
+        manifest.record(path, printing.prints[kind, key])
+        if kind == "pdf":
+            written["pdf"] = path
+            reporter.line("pdf", f"{_short(path)}  {pages} pages", seconds)
+        else:
+            handout_pages += pages
+            handout_count += 1
+            handouts_done = time.perf_counter()
+            written["handouts"] = path.parent
+            reporter.line("handout", f"{_short(path)}  {pages} pages", seconds, level=2)
     if problems:
         raise BookError(problems)
     if handout_count:
-        fresh = f", {fresh_handouts} up to date" if fresh_handouts else ""
+        fresh = f", {printing.fresh_handouts} up to date" if printing.fresh_handouts else ""
         reporter.line("handouts", f"{_short(written['handouts'])}/  {handout_count} PDFs, {handout_pages} pages{fresh}",
-                      time.perf_counter() - handout_start)
+                      handouts_done - printing.started)
     return written
 
 
