@@ -47,8 +47,9 @@ def test_forward_and_backward_references_print_the_target_page(tmp_path: Path) -
 
 
 def test_slots_get_the_digits_their_position_suggests() -> None:
-    html = '<h2 id="near">' + "x" * (pagerefs.BYTES_PER_PAGE * 150) + '<h2 id="far">'
-    assert pagerefs.estimated_digits(html) == {"near": 1, "far": 3}
+    body = '<body><h2 id="near">' + "x" * (pagerefs.BYTES_PER_PAGE * 150) + '<h2 id="far">'
+    assert pagerefs.estimated_digits("<head>" + body) == {"near": 1, "far": 3}
+    assert pagerefs.estimated_digits("<head>" + "/a/long/checkout/path" * 500 + body) == {"near": 1, "far": 3}
 
 
 def test_a_slot_too_narrow_for_its_number_is_laid_out_again(tmp_path: Path, monkeypatch) -> None:

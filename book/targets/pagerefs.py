@@ -41,8 +41,14 @@ def slot(target: str, suffix: str = "") -> str:
 
 
 def estimated_digits(html: str) -> dict[str, int]:
-    """Digits of each id's page, guessed from its position in the document."""
-    return {match.group(1): len(str(match.start() // BYTES_PER_PAGE + 1)) for match in ID.finditer(html)}
+    """Digits of each id's page, guessed from its position in the document.
+
+    Counted from <body>: the head holds the stylesheets' absolute paths, and
+    the output must not depend on where the project is checked out.
+    """
+    body = max(html.find("<body"), 0)
+    return {match.group(1): len(str((match.start() - body) // BYTES_PER_PAGE + 1))
+            for match in ID.finditer(html, body)}
 
 
 def with_digits(html: str, digits: dict[str, int], default: int) -> str:
