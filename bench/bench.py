@@ -2,16 +2,17 @@
 """`make bench`: where the time goes, as medians and ratios measured side by side.
 
 Machines are shared and noisy, so comparisons are ratios of runs made in the
-same session. Two sections:
+same session. Three sections:
 
   examples  cold and warm example checks, and the per-example median
   build     (`make bench BENCH=full`) cold full build against WeasyPrint alone
             on the same print HTML and against the naive pandoc peer, in
             interleaved rounds; a no-op rebuild; one chapter edited; peak
             memory; a book three times as long
-  markup    (`make bench BENCH=full`; BENCH=build or BENCH=markup runs one of the
-            two) where WeasyPrint's time goes: the print HTML as built against the same without highlighting, with pandoc-style
-            line anchors, and with target-counter() page references
+  markup    (`make bench BENCH=full`) where WeasyPrint's time goes: the print
+            HTML as built against the same without highlighting, with
+            pandoc-style line anchors, and with target-counter() page refs.
+            BENCH=build or BENCH=markup runs just one of the last two.
 """
 
 from __future__ import annotations
