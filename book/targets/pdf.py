@@ -50,7 +50,7 @@ def print_html(book: Book, chapters: tuple[Chapter, ...], paper: str, front_matt
 
 
 def _for_print(chapter: Chapter) -> Chapter:
-    """External links get their URL as a footnote: paper has no hyperlinks."""
+    """Paper has no hyperlinks: external links get their URL as a footnote, in-book links the page they lead to."""
 
     def footnote(match: re.Match[str]) -> str:
         url, attrs, text = match.groups()
