@@ -77,5 +77,5 @@ def cover_png(meta: BookMeta) -> bytes:
     draw.text((margin + 940, top + 85), "value", font=box_font, fill=BACKGROUND, anchor="mm")
     draw.text((margin, HEIGHT - 230), ", ".join(meta.authors), font=_font("Inter:weight=500", 60), fill=WHITE)
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG")  # optimize=True saves 3% of the size for 0.25 s on every EPUB build
     return out.getvalue()
