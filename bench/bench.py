@@ -18,6 +18,7 @@ same session. Three sections:
 from __future__ import annotations
 
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -30,8 +31,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from book.highlight import CLASSES  # noqa: E402
 from book.load import load_book  # noqa: E402
 from book.rustcheck import RustChecker, collect_examples  # noqa: E402
+from book.targets.pagerefs import SLOT  # noqa: E402
 
 RUNS = 3
 # The floor: WeasyPrint on the print HTML with the options the build uses (a tagged PDF, as issue 7 asks).
@@ -68,6 +71,15 @@ def timed(command: list[str], env: dict[str, str] | None = None, cwd: Path = ROO
     return time.perf_counter() - start
 
 
+def build_command(project: Path, out: Path, *targets: str) -> list[str]:
+    return [PYTHON, str(ROOT / "build.py"), "build", *targets, "--root", str(project), "--out", str(out), "-q"]
+
+
+def build_env(cache: Path) -> dict[str, str]:
+    """A cache of the bench's own (cold until the first build) and a fixed date."""
+    return {"BOOK_CACHE_DIR": str(cache), "SOURCE_DATE_EPOCH": "1767225600"}
+
+
 def copy_project(target: Path, repeat: int = 1) -> Path:
     """The project's sources in a scratch folder; with repeat > 1, every part's body repeated."""
     shutil.copytree(ROOT, target, ignore=shutil.ignore_patterns(".venv", "node_modules", "dist", ".cache", ".git"))
@@ -92,9 +104,8 @@ def bench_build() -> None:
         project = copy_project(scratch / "book")
         chapters = [str(project / "chapters" / name) for name in load_book(project).meta.chapters]
         for run in range(RUNS):
-            env = {"BOOK_CACHE_DIR": str(scratch / f"cache{run}"), "SOURCE_DATE_EPOCH": "1767225600"}
-            build = [PYTHON, str(ROOT / "build.py"), "build", "--root", str(project), "--out", str(scratch / f"dist{run}"),
-                     "-q"]
+            env = build_env(scratch / f"cache{run}")
+            build = build_command(project, scratch / f"dist{run}")
             colds.append(timed(build, env))
             if run == 0:  # largest process so far: a build worker (only rustc ran before)
                 peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -109,16 +120,14 @@ def bench_build() -> None:
         edits = []
         for run in range(RUNS):
             chapter.write_text(chapter.read_text(encoding="utf-8") + f"\nAn edited sentence, run {run}.\n", encoding="utf-8")
-            edits.append(timed([*build[:3], "html", "epub", *build[3:]], env))
+            edits.append(timed(build_command(project, scratch / f"dist{RUNS - 1}", "html", "epub"), env))
         big = copy_project(scratch / "big", repeat=3)
-        big_env = {"BOOK_CACHE_DIR": str(scratch / "cache-big"), "SOURCE_DATE_EPOCH": "1767225600"}
-        triple = timed([PYTHON, str(ROOT / "build.py"), "build", "--root", str(big), "--out", str(scratch / "dist-big"), "-q"],
-                       big_env)
+        triple = timed(build_command(big, scratch / "dist-big"), build_env(scratch / "cache-big"))
     cold, weasy, peer = (statistics.median(v) for v in (colds, weasys, peers))
     ratio = statistics.median(c / w for c, w in zip(colds, weasys))
     peer_ratio = statistics.median(c / p for c, p in zip(colds, peers))
-    print(f"cold full build (html, epub, pdf, handouts)  median {cold:6.1f} s  (runs: {_runs(colds)})")
     untagged_ratio = statistics.median(c / w for c, w in zip(colds, untagged))
+    print(f"cold full build (html, epub, pdf, handouts)  median {cold:6.1f} s  (runs: {_runs(colds)})")
     print(f"WeasyPrint alone on the same print HTML      median {weasy:6.1f} s  ratio {ratio:4.2f}x (target <= 1.3x)")
     print(f"  the same without pdf_tags (not the book)   median {statistics.median(untagged):6.1f} s  ratio "
           f"{untagged_ratio:4.2f}x")
@@ -137,16 +146,13 @@ def bench_markup() -> None:
     and page references through CSS target-counter() instead of slots filled
     after layout (book/targets/pagerefs.py).
     """
-    import re
-
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp)
         project = copy_project(scratch / "book")
-        env = {"BOOK_CACHE_DIR": str(scratch / "cache"), "SOURCE_DATE_EPOCH": "1767225600"}
-        subprocess.run([PYTHON, str(ROOT / "build.py"), "build", "pdf", "--root", str(project), "--out",
-                        str(scratch / "dist"), "-q"], env={**os.environ, **env}, check=True)
+        timed(build_command(project, scratch / "dist", "pdf"), build_env(scratch / "cache"))
         built = (scratch / "cache" / "print" / "memory-management-in-rust.html").read_text(encoding="utf-8")
-        spans = re.compile(r'<span class="(?:kw|ty|st|nu|co|ma|fn|at|lt)">(.*?)</span>', re.S)
+        classes = "|".join(sorted({css_class for _, css_class in CLASSES if css_class}))
+        spans = re.compile(rf'<span class="(?:{classes})">(.*?)</span>', re.S)
         variants = {
             "as built": built,
             "without highlighting spans": spans.sub(r"\1", built),
@@ -160,8 +166,7 @@ def bench_markup() -> None:
         times: dict[str, list[float]] = {name: [] for name in variants}
         for _ in range(MARKUP_RUNS):
             for name, path in files.items():
-                times[name].append(timed([PYTHON, "-c", "import sys, weasyprint; weasyprint.HTML(filename=sys.argv[1])"
-                                          ".write_pdf(sys.argv[2], pdf_tags=True)", str(path), str(scratch / "v.pdf")]))
+                times[name].append(timed([PYTHON, "-c", WEASYPRINT_ALONE, str(path), str(scratch / "v.pdf"), "tagged"]))
     base = times["as built"]
     for name, values in times.items():
         ratio = statistics.median(v / b for v, b in zip(values, base))
@@ -170,8 +175,6 @@ def bench_markup() -> None:
 
 def _pandoc_line_anchors(html: str) -> str:
     """Every code line wrapped as pandoc's highlighter does: <span id=..><a href=.. aria-hidden></a>line</span>."""
-    import re
-
     counter = iter(range(1, 1_000_000))
 
     def lines(match: re.Match[str]) -> str:
@@ -183,11 +186,7 @@ def _pandoc_line_anchors(html: str) -> str:
 
 def _target_counter_refs(html: str) -> str:
     """Page numbers by CSS target-counter(), the way the book printed them before slots."""
-    import re
-
-    html = re.sub(r'<span class="pageref" data-target="([^"]+)">0+\)</span>',
-                  r'<a class="tc" href="#\1"></a>)', html)
-    html = re.sub(r'<span class="pageref" data-target="([^"]+)">0+</span>', r'<a class="tc" href="#\1"></a>', html)
+    html = SLOT.sub(lambda slot: f'<a class="tc" href="#{slot[1]}"></a>{slot[2].lstrip("0")}', html)
     return html.replace("</head>", "<style>a.tc::after { content: target-counter(attr(href), page); }</style></head>")
 
 

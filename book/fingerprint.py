@@ -19,11 +19,15 @@ from book.model import Book, Chapter
 PACKAGE = Path(__file__).resolve().parent
 
 
+def _pipeline_files() -> list[Path]:
+    """The pipeline's own code and templates: a change to any of them can change every output."""
+    return sorted(p for p in PACKAGE.rglob("*") if p.suffix in (".py", ".j2", ".js"))
+
+
 @lru_cache(maxsize=None)
 def _code_fingerprint(styles_dir: Path) -> str:
     digest = hashlib.sha256()
-    files = sorted([*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.j2"), *PACKAGE.rglob("*.js"), *styles_dir.glob("*.css")])
-    for file in files:
+    for file in sorted([*_pipeline_files(), *styles_dir.glob("*.css")]):
         digest.update(file.name.encode())
         digest.update(file.read_bytes())
     return digest.hexdigest()
@@ -90,7 +94,7 @@ def sources_fingerprint(root: Path, styles_dir: Path, settings: str, build_date:
     """
     digest = hashlib.sha256("\0".join([settings, build_date, rustc_version, _pandoc_identity()]).encode())
     files = [root / "book.toml", *sorted((root / "chapters").rglob("*")), *sorted(styles_dir.glob("*")),
-             *sorted(p for p in PACKAGE.rglob("*") if p.suffix in (".py", ".j2", ".js"))]
+             *_pipeline_files()]
     for file in files:
         if file.is_file():
             digest.update(str(file).encode() + b"\0" + file.read_bytes())

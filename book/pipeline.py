@@ -136,7 +136,7 @@ def _print_pool(print_targets: tuple[str, ...]) -> Iterator[ProcessPoolExecutor 
         yield None
         return
     workers = os.cpu_count() or 2
-    with ProcessPoolExecutor(max_workers=workers, initializer=_import_weasyprint) as pool:
+    with ProcessPoolExecutor(max_workers=workers) as pool:
         for _ in range(workers):
             pool.submit(_import_weasyprint)  # a worker is started per submission while none is idle
         yield pool
@@ -170,7 +170,6 @@ class _Printing:
     prints: dict[tuple[str, str], str]
     fresh_handouts: int
     started: float
-    written: dict[str, Path] = field(default_factory=dict)
 
 
 def _start_print(book: Book, options: RenderOptions, targets: tuple[str, ...], reporter: Reporter,
@@ -215,7 +214,7 @@ def _start_print(book: Book, options: RenderOptions, targets: tuple[str, ...], r
 
 def _finish_print(printing: _Printing, reporter: Reporter, manifest: OutputManifest) -> dict[str, Path]:
     """Wait for the PDF jobs, report each, record them in the manifest; raise BookError on problems."""
-    written = printing.written
+    written: dict[str, Path] = {}
     handout_pages, handout_count, handouts_done = 0, 0, printing.started
     problems: list[Problem] = []
     for future in as_completed(printing.futures):

@@ -24,12 +24,13 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from book.convert import ID_ATTR
+
 if TYPE_CHECKING:
     from weasyprint import Document
 
 FIGURE_SPACE = "\u2007"
 SLOT = re.compile(r'<span class="pageref" data-target="([^"]+)">([^<]*)</span>')
-ID = re.compile(r'\sid="([^"]+)"')
 BYTES_PER_PAGE = 3400  # print HTML per page of this book's layout; only decides how many digits a slot gets
 MAX_PASSES = 3
 
@@ -37,7 +38,6 @@ MAX_PASSES = 3
 def slot(target: str, suffix: str = "") -> str:
     """An empty slot for the page of `#target`; `suffix` is printed right after the number (a closing ")")."""
     return f'<span class="pageref" data-target="{html_lib.escape(target)}">{html_lib.escape(suffix)}</span>'
-
 
 
 def estimated_digits(html: str) -> dict[str, int]:
@@ -48,7 +48,7 @@ def estimated_digits(html: str) -> dict[str, int]:
     """
     body = max(html.find("<body"), 0)
     return {match.group(1): len(str((match.start() - body) // BYTES_PER_PAGE + 1))
-            for match in ID.finditer(html, body)}
+            for match in ID_ATTR.finditer(html, body)}
 
 
 def with_digits(html: str, digits: dict[str, int], default: int) -> str:
