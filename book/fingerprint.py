@@ -21,7 +21,7 @@ PACKAGE = Path(__file__).resolve().parent
 
 def _pipeline_files() -> list[Path]:
     """The pipeline's own code and templates: a change to any of them can change every output."""
-    return sorted(p for p in PACKAGE.rglob("*") if p.suffix in (".py", ".j2", ".js"))
+    return sorted(p for p in PACKAGE.rglob("*") if p.suffix in (".py", ".j2", ".js", ".svg"))
 
 
 @lru_cache(maxsize=None)

@@ -130,7 +130,8 @@ def render(book: Book, options: RenderOptions) -> Path:
         for name in STYLESHEETS:
             shutil.copyfile(book.styles_dir / name, staging / "styles" / name)
         (staging / "assets").mkdir()
-        shutil.copyfile(ASSETS / "book.js", staging / "assets" / "book.js")
+        for asset in ("book.js", "favicon.svg"):
+            shutil.copyfile(ASSETS / asset, staging / "assets" / asset)
         index = json.dumps(search_index(book), ensure_ascii=False, separators=(",", ":"))
         (staging / "assets" / "search-index.js").write_text(f"window.BOOK_SEARCH_INDEX={index};\n", encoding="utf-8")
         for figure in used_figures(book):
