@@ -23,11 +23,14 @@ from pathlib import Path
 from book.errors import Problem
 from book.listings import replace_code_blocks
 from book.model import Book, Chapter, Heading
+from book.publish import publish
 from book.rustcheck import Result
 
 MARKDOWN_FORMAT = "markdown+gfm_auto_identifiers-tex_math_dollars-raw_tex-citations-yaml_metadata_block"
 PANDOC_ARGS = ("--sandbox", "--wrap=none", "--to=html5", "--syntax-highlighting=none", "--eol=lf")
-CACHE_VERSION = "4"
+CACHE_VERSION = "5"
+PANDOC_TIMEOUT = 300  # seconds per chapter; a 10 MB chapter takes about 20
+WARNING_LINE = re.compile(r"\bline (\d+)\b")
 CHAPTER_LINK = re.compile(r'href="(?:\./)?([A-Za-z0-9_]+\.md)(?:#([^"]*))?"')
 ID_ATTR = re.compile(r'\sid="([^"]+)"')
 HEADING_TAG = re.compile(r'<h([1-6]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
@@ -55,12 +58,18 @@ def convert_book(book: Book, results_by_chapter: dict[str, dict[int, Result]], c
         results = results_by_chapter.get(chapter.rel, {})
         try:
             fragment, warnings = _convert_cached(chapter, results, cache_dir)
+        except subprocess.TimeoutExpired:
+            return chapter, [Problem(chapter.rel, None, f"pandoc did not finish converting this chapter within "
+                                                        f"{PANDOC_TIMEOUT} s; look for very long runs of brackets, "
+                                                        "'<' or backticks, or split the chapter")]
         except (RuntimeError, subprocess.SubprocessError) as exc:
             return chapter, [Problem(chapter.rel, None, f"pandoc could not convert this chapter: {exc}")]
-        fragment = label_title(rewrite_chapter_links(fragment, keys), chapter)
-        problems = [Problem(chapter.rel, None, f"pandoc: {w}") for w in warnings]
-        return replace(chapter, html=fragment, toc=tuple(extract_headings(fragment)),
-                       ids=frozenset(ID_ATTR.findall(fragment))), problems
+        problems = [_warning_problem(chapter, w) for w in warnings]
+        published = publish(chapter, fragment)
+        problems.extend(published.problems)
+        fragment = label_title(rewrite_chapter_links(published.html, keys), chapter)
+        return replace(chapter, html=fragment, links=published.links, figures=published.figures,
+                       toc=tuple(extract_headings(fragment)), ids=frozenset(ID_ATTR.findall(fragment))), problems
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         converted = list(pool.map(one, book.chapters))
@@ -75,6 +84,12 @@ def _renderer_fingerprint() -> str:
     return hashlib.sha256(b"".join((here / name).read_bytes() for name in ("listings.py", "highlight.py"))).hexdigest()
 
 
+def _warning_problem(chapter: Chapter, warning: str) -> Problem:
+    """Pandoc counts lines of the text it was given, which keeps the source's line numbers (see listings)."""
+    match = WARNING_LINE.search(warning)
+    return Problem(chapter.rel, int(match.group(1)) if match else None, f"pandoc: {warning.removeprefix('[WARNING] ')}")
+
+
 def _convert_cached(chapter: Chapter, results: dict[int, Result], cache_dir: Path) -> tuple[str, list[str]]:
     """Look up by the chapter's source and its examples' results; highlight and run pandoc only on a miss."""
     shown = json.dumps(sorted((line, r.errors, r.stdout, r.stderr) for line, r in results.items()))
@@ -85,7 +100,7 @@ def _convert_cached(chapter: Chapter, results: dict[int, Result], cache_dir: Pat
         return cached.read_text(encoding="utf-8"), []
     markdown = replace_code_blocks(chapter, results)
     proc = subprocess.run([pandoc_path(), f"--from={MARKDOWN_FORMAT}", *PANDOC_ARGS, f"--id-prefix={chapter.key}-"],
-                          input=markdown, capture_output=True, text=True, timeout=300)
+                          input=markdown, capture_output=True, text=True, timeout=PANDOC_TIMEOUT)
     warnings = [line.strip() for line in proc.stderr.splitlines() if line.strip()]
     if proc.returncode != 0:
         raise RuntimeError(f"pandoc failed: {proc.stderr.strip()}")

@@ -43,10 +43,8 @@ def fingerprint(book: Book, target: str, paper: str, chapters: tuple[Chapter, ..
         digest.update(f"{chapter.key}\0{chapter.full_title}\0{','.join(h.id for h in chapter.toc)}".encode())
     for chapter in chapters if chapters is not None else book.chapters:
         digest.update(chapter.html.encode())
-        for link in chapter.links:
-            if link.is_image:
-                figure = book.chapters_dir / link.target
-                digest.update(figure.read_bytes() if figure.is_file() else b"")
+        for figure in chapter.figures:
+            digest.update(figure.name.encode() + b"\0" + figure.path.read_bytes())
     return digest.hexdigest()
 
 

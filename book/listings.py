@@ -26,7 +26,7 @@ LABELS = {
 def render_block(block: CodeBlock, result: Result | None) -> str:
     """One listing as HTML (well-formed XHTML as well, for the EPUB)."""
     mode = block.mode if block.is_rust else "plain"
-    parts = [f'<div class="listing listing-{mode.replace("_", "-")}">']
+    parts = [f'<div class="listing listing-{mode.replace("_", "-")}" data-listing="{block.line}">']
     label = LABELS.get(mode) if block.is_rust else None
     if label:
         codes = f" ({', '.join(block.error_codes)})" if block.error_codes else ""
@@ -60,24 +60,27 @@ def _box(kind: str, label: str, text: str) -> str:
 
 
 def replace_code_blocks(chapter: Chapter, results: dict[int, Result]) -> str:
-    """The chapter's Markdown with every fenced block replaced by raw HTML.
+    """The chapter's Markdown with every fenced block replaced by raw HTML, line for line.
 
-    `results` maps a block's opening line to its checker result.
+    `results` maps a block's opening line to its checker result. Each
+    replacement takes exactly as many lines as the block it replaces (the
+    HTML on one line, its newlines written as `&#10;`, then blank lines), so
+    line numbers in pandoc's messages are the source's.
     """
-    lines = chapter.source.splitlines()
-    replacements: dict[int, tuple[int, str]] = {}  # first line index -> (last line index, text)
+    lines = chapter.source.split("\n")
+    replacements: dict[int, tuple[int, list[str]]] = {}  # first line index -> (last line index, lines)
     for block in chapter.code_blocks:
-        html = render_block(block, results.get(block.line))
+        html = render_block(block, results.get(block.line)).replace("\n", "&#10;")
         last = (block.output_lines[1] if block.output_lines else block.end_line) - 1
         fence = "`" * max(4, _longest_backtick_run(html) + 1)
-        indented = "\n".join(block.indent + line for line in html.split("\n"))
-        replacements[block.line - 1] = (last, f"{block.indent}{fence}{{=html}}\n{indented}\n{block.indent}{fence}")
+        text = [f"{block.indent}{fence}{{=html}}", block.indent + html, f"{block.indent}{fence}"]
+        replacements[block.line - 1] = (last, text + [""] * (last - block.line + 2 - len(text)))
     out: list[str] = []
     i = 0
     while i < len(lines):
         if i in replacements:
             last, text = replacements[i]
-            out.append(text)
+            out.extend(text)
             i = last + 1
         else:
             out.append(lines[i])

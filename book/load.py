@@ -16,10 +16,11 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
-from book.config import CONFIG_NAME, load_config
-from book.errors import Problems
+from book.config import CONFIG_NAME, key_line, load_config
+from book.errors import Problem, Problems
 from book.model import Book, Chapter
 from book.scan import scan_markdown
+from book.text import SourceError, control_character_problems, decode_source
 
 PART_FILE = re.compile(r"^(\d{2})_([a-z0-9]+(?:_[a-z0-9]+)*)\.md$")
 APPENDIX_FILE = re.compile(r"^appendix_([a-z])_([a-z0-9]+(?:_[a-z0-9]+)*)\.md$")
@@ -34,57 +35,73 @@ def load_book(root: Path) -> Book:
     meta = load_config(root)
     problems = Problems()
     chapters: list[Chapter] = []
-    toml_text = (root / CONFIG_NAME).read_text(encoding="utf-8")
+    toml_text = decode_source((root / CONFIG_NAME).read_bytes(), CONFIG_NAME)
+    seen: set[str] = set()
     for name in meta.chapters:
+        if name in seen:
+            problems.add(CONFIG_NAME, _toml_line(toml_text, name), f"'{name}' is listed twice in [chapters] order; "
+                                                                   "list each chapter once")
+            continue
+        seen.add(name)
         chapter = _load_chapter(root, name, toml_text, problems)
         if chapter is not None:
             chapters.append(chapter)
+    for name in meta.handout_extras:
+        if name not in meta.chapters:
+            problems.add(CONFIG_NAME, key_line(toml_text, "handouts", "extra"),
+                         f"[handouts] extra names '{name}', which is not in [chapters] order")
     _check_part_numbers(meta.chapters, toml_text, problems)
     _check_unlisted_files(root, meta.chapters, problems)
-    _check_introduction_list(chapters, problems)
     problems.raise_if_any()
     return Book(root=root, meta=meta, chapters=tuple(chapters),
                 build_date=build_date(root), rustc_version=rustc_version())
 
 
 def _toml_line(toml_text: str, name: str) -> int | None:
-    for number, line in enumerate(toml_text.splitlines(), 1):
+    for number, line in enumerate(toml_text.split("\n"), 1):
         if f'"{name}"' in line:
             return number
     return None
 
 
 def _load_chapter(root: Path, name: str, toml_text: str, problems: Problems) -> Chapter | None:
-    path = root / "chapters" / name
+    """Read one listed chapter, refusing names and files that could reach outside chapters/ before opening them."""
     rel = f"chapters/{name}"
+    kind, number, label_hint = _classify(name)
+    if kind is None:
+        problems.add(CONFIG_NAME, _toml_line(toml_text, name),
+                     f"'{name}' is not a chapter name the book knows: use NN_slug.md for parts, appendix_x_slug.md "
+                     "for back matter, README.md for the introduction (a plain file name inside chapters/)")
+        return None
+    chapters_dir = (root / "chapters").resolve()
+    path = root / "chapters" / name
+    if path.is_symlink() and not path.resolve().is_relative_to(chapters_dir):
+        problems.add(rel, None, "is a symbolic link to a file outside chapters/; chapters must be files inside it")
+        return None
     if not path.is_file():
         present = sorted(p.name for p in (root / "chapters").glob("*.md"))
         close = difflib.get_close_matches(name, present, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else "; create it or remove it from the order"
         problems.add(CONFIG_NAME, _toml_line(toml_text, name), f"chapter '{rel}' is listed in [chapters] order but does not exist{hint}")
         return None
-    raw = path.read_bytes()
     try:
-        source = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        problems.add(rel, line, f"is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")
+        source = decode_source(path.read_bytes(), rel)
+    except SourceError as error:
+        problems.extend([error.problem])
         return None
     if not source.strip():
         problems.add(rel, None, "is empty; a chapter needs at least its level-1 heading and an opening section")
         return None
-    kind, number, label_hint = _classify(name)
-    if kind is None:
-        problems.add(rel, None, "has a name the book does not know: use NN_slug.md for parts, "
-                                "appendix_x_slug.md for back matter, README.md for the introduction")
+    control = control_character_problems(source, rel)
+    if control:
+        problems.extend(control)
         return None
     scanned = scan_markdown(rel, source)
     problems.extend(scanned.problems)
     label, title = _check_title(rel, kind, number, label_hint, scanned.headings, problems)
-    return Chapter(path=path, rel=rel, name=name, stem=name[:-3], key=_key(kind, number, label_hint),
+    return Chapter(path=path.resolve(), rel=rel, name=name, stem=name[:-3], key=_key(kind, number, label_hint),
                    kind=kind, number=number, label=label, title=title, source=source,
-                   headings=tuple(scanned.headings), links=tuple(scanned.links),
-                   code_blocks=tuple(scanned.code_blocks))
+                   headings=tuple(scanned.headings), code_blocks=tuple(scanned.code_blocks))
 
 
 def _classify(name: str) -> tuple[str | None, int | None, str]:
@@ -166,8 +183,14 @@ def _check_unlisted_files(root: Path, order: tuple[str, ...], problems: Problems
             problems.add(f"chapters/{path.name}", None, "is not in book.toml's [chapters] order; add it there, or move it out of chapters/")
 
 
+def check_introduction_list(book: Book) -> list[Problem]:
+    """The series introduction lists every part, linked, in book order (read from pandoc's links, after convert)."""
+    problems = Problems()
+    _check_introduction_list(list(book.chapters), problems)
+    return problems.items
+
+
 def _check_introduction_list(chapters: list[Chapter], problems: Problems) -> None:
-    """The series introduction lists every part, linked, in book order."""
     intro = next((c for c in chapters if c.kind == "intro"), None)
     if intro is None:
         return

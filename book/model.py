@@ -1,14 +1,17 @@
 """The one data model that flows through the pipeline.
 
-`load` fills in what the Markdown says (headings, links, code blocks, with
-line numbers); `convert` adds each chapter's HTML fragment and its anchors.
-Renderers only read these objects.
+`load` fills in what the Markdown says (headings and code blocks, with line
+numbers); `convert` adds each chapter's HTML fragment, its anchors, and the
+links and figures pandoc found in it. Renderers only read these objects.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from book.figures import Figure
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,7 @@ class CodeBlock:
         """The code a reader sees: rustdoc's hidden `# ` lines removed."""
         if not self.is_rust:
             return self.code
-        return "".join(line for line in self.code.splitlines(keepends=True) if not is_hidden_line(line))
+        return "".join(line for line in re.split(r"(?<=\n)", self.code) if not is_hidden_line(line))
 
 
 def is_hidden_line(line: str) -> bool:
@@ -128,9 +131,10 @@ class Chapter:
     title: str  # "Lifetimes" (the h1 without its label)
     source: str
     headings: tuple[SourceHeading, ...]
-    links: tuple[LinkRef, ...]
     code_blocks: tuple[CodeBlock, ...]
-    # Filled in by convert:
+    # Filled in by convert, from what pandoc produced:
+    links: tuple[LinkRef, ...] = ()  # links and images, in reading order, with their source lines
+    figures: tuple[Figure, ...] = ()  # the images this chapter shows, resolved (see book.figures)
     html: str = ""
     toc: tuple[Heading, ...] = ()
     ids: frozenset[str] = field(default_factory=frozenset)
@@ -170,6 +174,11 @@ class Book:
     @property
     def styles_dir(self) -> Path:
         return styles_dir_for(self.root)
+
+    @property
+    def figures(self) -> tuple[Figure, ...]:
+        """Every figure the book shows, once, in reading order."""
+        return tuple(dict.fromkeys(f for chapter in self.chapters for f in chapter.figures))
 
     @property
     def parts(self) -> tuple[Chapter, ...]:

@@ -19,8 +19,9 @@ from typing import Iterator
 from book.convert import convert_book
 from book.errors import BookError, Problem, Problems
 from book.fingerprint import OutputManifest, fingerprint, sources_fingerprint
+from book.outputs import Staging
 from book.links import check_source_links
-from book.load import build_date, load_book, rustc_version
+from book.load import build_date, check_introduction_list, load_book, rustc_version
 from book.model import Book, styles_dir_for
 from book.rustcheck import Result, RustChecker, collect_examples, judge
 from book.targets import RenderOptions
@@ -91,14 +92,19 @@ def prepare(root: Path, reporter: Reporter) -> Book:
         info["detail"] = f"{len(book.chapters)} chapters with pandoc"
     with reporter.step("links") as info:
         link_problems = check_source_links(book)
-        problems.extend(link_problems)
+        problems.extend(link_problems + check_introduction_list(book))
         info["detail"] = f"{sum(len(c.links) for c in book.chapters)} links and figures, {len(link_problems)} broken"
     problems.raise_if_any()
     return book
 
 
 def build(root: Path, targets: tuple[str, ...], out_dir: Path, paper: str, reporter: Reporter) -> dict[str, Path]:
-    """Build the requested targets into `out_dir`; returns what was written."""
+    """Build the requested targets into `out_dir`; returns what was written.
+
+    Every output is rendered into a staging folder and moved into `out_dir`
+    only when all of them succeeded: a refusal found while rendering, an
+    error or Ctrl-C leaves the last good outputs exactly as they were.
+    """
     start = time.perf_counter()
     manifest = OutputManifest(cache_dir_for(root))
     build_key = f"build:{out_dir.resolve()}:{','.join(sorted(targets))}:{paper}"
@@ -108,21 +114,45 @@ def build(root: Path, targets: tuple[str, ...], out_dir: Path, paper: str, repor
         reporter.line("done", "nothing changed since the last build; nothing re-rendered", time.perf_counter() - start)
         return {}
     print_targets = tuple(t for t in ("pdf", "handouts") if t in targets)
-    with _print_pool(print_targets) as pool:
-        book = prepare(root, reporter)
-        options = RenderOptions(out_dir=out_dir, cache_dir=cache_dir_for(root), paper=paper)
-        written: dict[str, Path] = {}
-        printing = _start_print(book, options, print_targets, reporter, manifest, pool, written)
-        for target in ("html", "epub"):  # on the main process while the PDFs render
-            if target in targets:
-                written[target] = _render_fast(target, book, options, reporter, manifest)
-        if printing is not None:
-            written.update(_finish_print(printing, reporter, manifest))
-    manifest.entries[build_key + ":outputs"] = "\n".join(str(p) for p in written.values())
+    staging = Staging(out_dir)
+    try:
+        with _print_pool(print_targets) as pool:
+            book = prepare(root, reporter)
+            run = _Run(book, RenderOptions(out_dir=staging.path, cache_dir=cache_dir_for(root), paper=paper),
+                       staging, manifest, reporter)
+            printing = _start_print(run, print_targets, pool)
+            for target in ("html", "epub"):  # on the main process while the PDFs render
+                if target in targets:
+                    _render_fast(run, target)
+            if printing is not None:
+                _finish_print(run, printing)
+        staging.commit(list(run.staged))
+        for recorded, print_ in run.staged.values():
+            manifest.entries[str(staging.final(recorded).resolve())] = print_
+    finally:
+        staging.discard()
+    manifest.entries[build_key + ":outputs"] = "\n".join(str(p) for p in run.written.values())
     manifest.entries[build_key] = sources
     manifest.save()
-    reporter.line("done", f"{', '.join(written)} in {_short(out_dir)}", time.perf_counter() - start)
-    return written
+    reporter.line("done", f"{', '.join(run.written)} in {_short(out_dir)}", time.perf_counter() - start)
+    return run.written
+
+
+@dataclass
+class _Run:
+    """One build's rendering: where it stages, what it has rendered (with fingerprints) and what is current."""
+
+    book: Book
+    options: RenderOptions  # out_dir is the staging folder
+    staging: Staging
+    manifest: OutputManifest
+    reporter: Reporter
+    staged: dict[Path, tuple[Path, str]] = field(default_factory=dict)  # what to move -> (file to record, fingerprint)
+    written: dict[str, Path] = field(default_factory=dict)  # target -> final output
+
+    def is_fresh(self, staged: Path, print_: str) -> bool:
+        """The output in the real output folder was rendered from the same inputs."""
+        return self.manifest.is_fresh(self.staging.final(staged), print_)
 
 
 @contextmanager
@@ -130,41 +160,50 @@ def _print_pool(print_targets: tuple[str, ...]) -> Iterator[ProcessPoolExecutor 
     """One worker process per core, started before the examples are checked.
 
     Each worker imports WeasyPrint (about a second) while rustc runs, so the
-    PDFs start rendering as soon as the chapters are converted.
+    PDFs start rendering as soon as the chapters are converted. If the build
+    fails or is interrupted, the workers are stopped at once rather than left
+    to finish PDFs nobody will use.
     """
     if not print_targets:
         yield None
         return
     workers = os.cpu_count() or 2
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
         for _ in range(workers):
             pool.submit(_import_weasyprint)  # a worker is started per submission while none is idle
         yield pool
+    except BaseException:
+        for process in list(getattr(pool, "_processes", {}).values()):  # no public way to stop a running job
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _import_weasyprint() -> None:
     import weasyprint  # noqa: F401
 
 
-def _render_fast(target: str, book: Book, options: RenderOptions, reporter: Reporter,
-                 manifest: OutputManifest) -> Path:
+def _render_fast(run: _Run, target: str) -> None:
     from book.targets import epub, html
 
-    output = options.out_dir / "html" / html.SINGLE_PAGE if target == "html" else options.out_dir / epub.epub_name(book)
-    print_ = fingerprint(book, target, options.paper)
-    if manifest.is_fresh(output, print_):
-        reporter.line(target, f"{_short(output)}  up to date")
-        return output
-    with reporter.step(target) as info:
-        path = {"html": html.render, "epub": epub.render}[target](book, options)
-        info["detail"] = f"{_short(path)}  {path.stat().st_size / 1024:,.0f} KiB"
-    manifest.record(path, print_)
-    return path
+    options = run.options
+    staged = options.out_dir / "html" / html.SINGLE_PAGE if target == "html" else options.out_dir / epub.epub_name(run.book)
+    print_ = fingerprint(run.book, target, options.paper)
+    run.written[target] = run.staging.final(staged)
+    if run.is_fresh(staged, print_):
+        run.reporter.line(target, f"{_short(run.written[target])}  up to date")
+        return
+    with run.reporter.step(target) as info:
+        path = {"html": html.render, "epub": epub.render}[target](run.book, options)
+        info["detail"] = f"{_short(run.staging.final(path))}  {path.stat().st_size / 1024:,.0f} KiB"
+    run.staged[path.parent if target == "html" else path] = (path, print_)
 
 
 @dataclass
 class _Printing:
-    """PDF jobs under way in the pool, with what is needed to record them when they finish."""
+    """PDF jobs under way in the pool."""
 
     futures: dict[Future, tuple[str, str]]
     prints: dict[tuple[str, str], str]
@@ -172,49 +211,47 @@ class _Printing:
     started: float
 
 
-def _start_print(book: Book, options: RenderOptions, targets: tuple[str, ...], reporter: Reporter,
-                 manifest: OutputManifest, pool: ProcessPoolExecutor | None,
-                 written: dict[str, Path]) -> _Printing | None:
+def _start_print(run: _Run, targets: tuple[str, ...], pool: ProcessPoolExecutor | None) -> _Printing | None:
     """Submit the book PDF and the handouts that are out of date; the book PDF, the longest job, first.
 
     The handouts share the other core, so asking for them does not make the
-    book PDF later. Up-to-date outputs are reported and added to `written`.
+    book PDF later. Up-to-date outputs are reported and counted as written.
     """
     if not targets or pool is None:
         return None
     from book.targets import handouts, pdf
 
+    book, options = run.book, run.options
     jobs: list[tuple[str, str]] = []
     prints: dict[tuple[str, str], str] = {}
     fresh_handouts = 0
     if "pdf" in targets:
-        output = options.out_dir / pdf.pdf_name(book)
+        staged = options.out_dir / pdf.pdf_name(book)
         prints["pdf", ""] = fingerprint(book, "pdf", options.paper)
-        if manifest.is_fresh(output, prints["pdf", ""]):
-            reporter.line("pdf", f"{_short(output)}  up to date")
-            written["pdf"] = output
+        run.written["pdf"] = run.staging.final(staged)
+        if run.is_fresh(staged, prints["pdf", ""]):
+            run.reporter.line("pdf", f"{_short(run.written['pdf'])}  up to date")
         else:
             jobs.append(("pdf", ""))
     if "handouts" in targets:
+        folder = handouts.handout_dir(options)
+        run.written["handouts"] = run.staging.final(folder)
         for chapter in handouts.handout_chapters(book):
             prints["handouts", chapter.key] = fingerprint(book, "handout", options.paper, (chapter,))
-            output = handouts.handout_dir(options) / chapter.handout_name
-            if manifest.is_fresh(output, prints["handouts", chapter.key]):
+            if run.is_fresh(folder / chapter.handout_name, prints["handouts", chapter.key]):
                 fresh_handouts += 1
-                written["handouts"] = output.parent
             else:
                 jobs.append(("handouts", chapter.key))
         if fresh_handouts and not any(kind == "handouts" for kind, _ in jobs):
-            reporter.line("handouts", f"{_short(handouts.handout_dir(options))}/  {fresh_handouts} PDFs up to date")
+            run.reporter.line("handouts", f"{_short(run.written['handouts'])}/  {fresh_handouts} PDFs up to date")
     if not jobs:
         return None
     futures = {pool.submit(_print_job, kind, key, book, options): (kind, key) for kind, key in jobs}
     return _Printing(futures, prints, fresh_handouts, time.perf_counter())
 
 
-def _finish_print(printing: _Printing, reporter: Reporter, manifest: OutputManifest) -> dict[str, Path]:
-    """Wait for the PDF jobs, report each, record them in the manifest; raise BookError on problems."""
-    written: dict[str, Path] = {}
+def _finish_print(run: _Run, printing: _Printing) -> None:
+    """Wait for the PDF jobs and report each; raise BookError with every problem they found."""
     handout_pages, handout_count, handouts_done = 0, 0, printing.started
     problems: list[Problem] = []
     for future in as_completed(printing.futures):
@@ -224,23 +261,20 @@ def _finish_print(printing: _Printing, reporter: Reporter, manifest: OutputManif
         except BookError as error:
             problems.extend(error.problems)
             continue
-        manifest.record(path, printing.prints[kind, key])
+        run.staged[path] = (path, printing.prints[kind, key])
         if kind == "pdf":
-            written["pdf"] = path
-            reporter.line("pdf", f"{_short(path)}  {pages} pages", seconds)
+            run.reporter.line("pdf", f"{_short(run.staging.final(path))}  {pages} pages", seconds)
         else:
             handout_pages += pages
             handout_count += 1
             handouts_done = time.perf_counter()
-            written["handouts"] = path.parent
-            reporter.line("handout", f"{_short(path)}  {pages} pages", seconds, level=2)
+            run.reporter.line("handout", f"{_short(run.staging.final(path))}  {pages} pages", seconds, level=2)
     if problems:
         raise BookError(problems)
     if handout_count:
         fresh = f", {printing.fresh_handouts} up to date" if printing.fresh_handouts else ""
-        reporter.line("handouts", f"{_short(written['handouts'])}/  {handout_count} PDFs, {handout_pages} pages{fresh}",
-                      handouts_done - printing.started)
-    return written
+        run.reporter.line("handouts", f"{_short(run.written['handouts'])}/  {handout_count} PDFs, {handout_pages} pages{fresh}",
+                          handouts_done - printing.started)
 
 
 def _print_job(kind: str, key: str, book: Book, options: RenderOptions) -> tuple[Path, int, float]:

@@ -1,8 +1,9 @@
-"""Read a Markdown source line by line and record what later steps need.
+"""Read a Markdown source line by line: headings and fenced code blocks, with their lines.
 
-Pandoc's HTML forgets where things came from, so headings, links, images and
-code blocks are collected here with their line numbers; every error message
-about a link or an example can then name `chapters/FILE.md:LINE`.
+Pandoc's HTML forgets where things came from, so code blocks (which the build
+compiles, and replaces by finished HTML before pandoc runs) and headings are
+collected here with their line numbers. Nothing else is decided here: links,
+images and raw HTML are judged on pandoc's own output (`book.sanitize`).
 """
 
 from __future__ import annotations
@@ -11,62 +12,83 @@ import re
 from dataclasses import dataclass, field, replace
 
 from book.errors import Problem
-from book.model import CodeBlock, LinkRef, SourceHeading
+from book.model import CodeBlock, SourceHeading
+from book.text import split_lines
 
 RUST_FLAGS = ("compile_fail", "should_panic", "no_run", "ignore")
 ERROR_CODE = re.compile(r"^E\d{4}$")
-FENCE_OPEN = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*?)\s*$")
-HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
-INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
-LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
-LINK_DEFINITION = re.compile(r"^\s{0,3}\[([^\]^][^\]]*)\]:\s*<?(\S+?)>?(?:\s.*)?$")
-RAW_TAG = re.compile(r"<\s*(script|iframe|object|embed|link|style|meta|base|form|frame|frameset|applet)\b", re.I)
-HTML_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)(?=[\s/>])")
-KNOWN_HTML = frozenset("""a abbr b bdi bdo blockquote br caption cite code col colgroup dd del details dfn div dl dt
-em figcaption figure h1 h2 h3 h4 h5 h6 hr i img ins kbd li mark ol p pre q s samp small span strong sub summary sup
-table tbody td tfoot th thead time tr u ul var wbr""".split())
-RAW_URL_ATTR = re.compile(r"<\s*(img|a|source|video|audio)\b[^>]*?\b(src|href)\s*=\s*[\"']([^\"']+)[\"']", re.I)
+FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`]*?)[ \t]*$")
+HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
+MAX_OPEN = 32  # openers left unmatched in one paragraph (see _open_brackets)
 
 
 @dataclass
 class ScanResult:
     headings: list[SourceHeading] = field(default_factory=list)
-    links: list[LinkRef] = field(default_factory=list)
     code_blocks: list[CodeBlock] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
 
 def scan_markdown(rel: str, text: str) -> ScanResult:
-    """Collect headings, links, images and fenced code blocks from one file."""
+    """Collect headings and fenced code blocks from one file, with their lines.
+
+    Links, images and raw HTML are not read here: they are judged on what
+    pandoc produced (see `book.sanitize`), so that one reader decides.
+    """
     result = ScanResult()
-    lines = text.splitlines()
-    paragraph: list[tuple[int, str]] = []  # prose lines since the last blank line or fence
+    lines = split_lines(text)
+    depth: dict[str, int] = {}  # brackets left open in the current paragraph
     i = 0
     while i < len(lines):
         line = lines[i]
         opening = FENCE_OPEN.match(line)
-        if opening or not line.strip():
-            _scan_paragraph(rel, paragraph, result)
-            paragraph = []
         if opening:
+            if "\t" in opening.group("indent"):
+                result.problems.append(Problem(rel, i + 1, "this code fence is indented with a tab; indent fences with "
+                                                          "spaces (a tab makes Markdown read an indented code block)"))
+            depth = {}
             i = _read_fence(rel, lines, i, opening, result)
             continue
-        if line.strip():
-            paragraph.append((i + 1, line))
+        if not line.strip():
+            depth = {}
+        else:
+            heading = HEADING.match(line)
+            if heading:
+                result.headings.append(SourceHeading(len(heading.group(1)), heading.group(2).strip(), i + 1))
+            depth = _open_brackets(rel, line, i + 1, depth, result)
         i += 1
-    _scan_paragraph(rel, paragraph, result)
     _attach_output_blocks(rel, result)
     return result
 
 
-def _scan_paragraph(rel: str, paragraph: list[tuple[int, str]], result: ScanResult) -> None:
-    """Blank out inline code (which may span lines) so that `Vec<T>` is not taken for HTML or a link."""
-    if not paragraph:
-        return
-    joined = "\n".join(line for _, line in paragraph)
-    masked = INLINE_CODE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), joined)
-    for (number, original), prose in zip(paragraph, masked.split("\n")):
-        _scan_prose_line(rel, original, prose, number, result)
+PAIRS = {"[": "]", "(": ")", "<": ">"}
+CLOSERS = {close: open_ for open_, close in PAIRS.items()}
+MAX_BACKTICK_RUN = 32
+
+
+def _open_brackets(rel: str, line: str, number: int, depth: dict[str, int], result: ScanResult) -> dict[str, int]:
+    """Count '[', '(' and '<' left open in the current paragraph; refuse absurd numbers before pandoc sees them.
+
+    Pandoc's Markdown reader takes time that grows with the square (or worse)
+    of unmatched openers in one paragraph: 5,000 '[' took a minute, 300
+    unclosed `[a](` several. Prose never leaves more than a few open.
+    """
+    depth = dict(depth)
+    for char in line:
+        if char in PAIRS:
+            depth[char] = depth.get(char, 0) + 1
+            if depth[char] > MAX_OPEN:
+                result.problems.append(Problem(rel, number, f"more than {MAX_OPEN} '{char}' are left open in this "
+                                                            f"paragraph; Markdown cannot read that in reasonable time: "
+                                                            f"close them, escape them as \\{char}, or put the text in "
+                                                            "a code block"))
+                return {}
+        elif char in CLOSERS and depth.get(CLOSERS[char]):
+            depth[CLOSERS[char]] -= 1
+    longest = max((len(run) for run in re.findall(r"`+", line)), default=0)
+    if longest > MAX_BACKTICK_RUN:
+        result.problems.append(Problem(rel, number, f"a run of {longest} backticks; use at most {MAX_BACKTICK_RUN}"))
+    return depth
 
 
 def _read_fence(rel: str, lines: list[str], start: int, opening: re.Match[str], result: ScanResult) -> int:
@@ -113,30 +135,6 @@ def _check_annotations(rel: str, block: CodeBlock, info: str) -> list[Problem]:
     if block.mode == "ignore" and "//" not in block.code:
         problems.append(Problem(rel, block.line, "```rust,ignore needs a comment in the block saying why it is not checked (e.g. '// ignore: needs a network')"))
     return problems
-
-
-def _scan_prose_line(rel: str, line: str, prose: str, number: int, result: ScanResult) -> None:
-    """`line` as written, `prose` the same line with inline code blanked out."""
-    heading = HEADING.match(line)
-    if heading:
-        result.headings.append(SourceHeading(len(heading.group(1)), heading.group(2).strip(), number))
-    for match in LINK.finditer(prose):
-        result.links.append(LinkRef(match.group(3), number, is_image=bool(match.group(1)), text=match.group(2)))
-    definition = LINK_DEFINITION.match(prose)
-    if definition:
-        result.links.append(LinkRef(definition.group(2), number, text=definition.group(1)))
-    for match in RAW_URL_ATTR.finditer(prose):
-        result.links.append(LinkRef(match.group(3), number, is_image=match.group(1).lower() != "a"))
-    for match in HTML_TAG.finditer(prose):
-        name = match.group(1).lower()
-        if name not in KNOWN_HTML and not RAW_TAG.match(match.group(0).replace("/", "")):
-            result.problems.append(Problem(rel, number, f"'{match.group(0)}>' reads as an HTML tag and would vanish or "
-                                           "break the EPUB; put code in backticks (`Vec<String>`)"))
-    tag = RAW_TAG.search(prose)
-    if tag:
-        result.problems.append(Problem(rel, number, f"raw <{tag.group(1).lower()}> is not allowed in a chapter "
-                                       "(no scripts, frames, embedded objects or external styles); "
-                                       "use Markdown, a figure in chapters/figures/, or a callout"))
 
 
 def _attach_output_blocks(rel: str, result: ScanResult) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from book.highlight import highlight, mark_long_lines
 from book.model import CodeBlock
 from book.rustcheck import build_program, remap_lines
+from book.locate import Locator
 from book.scan import parse_info, scan_markdown
+from book.text import control_character_problems, decode_source
 
 
 def block(code: str, flags: tuple[str, ...] = ()) -> CodeBlock:
@@ -49,9 +51,23 @@ def test_info_strings() -> None:
     assert parse_info("") == ("", ())
 
 
-def test_scanner_records_lines_and_skips_code() -> None:
-    text = "# T\n\nSee [x](./a.md#b).\n\n```rust\nlet s = \"[not](a link)\";\n```\n\n![fig](figures/f.svg)\n"
+def test_scanner_records_headings_and_code_blocks_with_their_lines() -> None:
+    text = "# T\n\nSee [x](./a.md#b).\n\n```rust\nlet s = \"[not](a link)\";\n```\n\n## Next\n"
     result = scan_markdown("chapters/x.md", text)
-    assert [(l.target, l.line, l.is_image) for l in result.links] == [("./a.md#b", 3, False), ("figures/f.svg", 9, True)]
+    assert [(h.level, h.text, h.line) for h in result.headings] == [(1, "T", 1), (2, "Next", 9)]
     assert [(b.line, b.end_line, b.lang) for b in result.code_blocks] == [(5, 7, "rust")]
     assert result.problems == []
+
+
+def test_lines_are_counted_as_an_editor_counts_them() -> None:
+    """U+2028, NEL and form feed are not line breaks for an editor; CR and CRLF are normalised first."""
+    text = decode_source("# T\r\n\r\none\u2028two\r\n\r\n```rust\nlet a = 1;\n```\n".encode(), "x.md")
+    assert [b.line for b in scan_markdown("x.md", text).code_blocks] == [5]
+    assert control_character_problems("ok\nbad \x1b[31m\nnul \x00\n", "x.md")[0].line == 2
+    assert [p.line for p in control_character_problems("a\u202eb\nfine\n\x85", "x.md")] == [1, 3]
+
+
+def test_links_are_located_in_reading_order_each_occurrence_once() -> None:
+    source = "[a](javascript:x)\n\n[b](javascript:x)\n\n<a href=\"jav&#x61;script:x\">c</a>\n"
+    locator = Locator(source)
+    assert [locator.line_of("javascript:x", after=after) for after in (1, 1, 3)] == [1, 3, 5]

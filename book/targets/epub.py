@@ -11,6 +11,7 @@ byte-identical EPUB files.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import re
 import zipfile
@@ -20,15 +21,12 @@ from book.cover import cover_png
 from book.model import Book, Chapter
 from book.outputs import write_bytes_atomic
 from book.targets import RenderOptions
-from book.targets.html import used_figures
 from book.targets.paging import rewrite_hrefs
 
 NOTE_REF = re.compile(r'<a href="([^"]+)" class="footnote-ref"')
 NOTE_ITEM = re.compile(r'<li id="([^"]+-fn\d+)">')
 CSS_VARIABLE = re.compile(r"var\((--[\w-]+)\)")
 CSS_DEFINITION = re.compile(r"(--[\w-]+)\s*:\s*([^;]+);")
-MEDIA_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-               ".gif": "image/gif", ".webp": "image/webp"}
 COVER_IMAGE = "images/cover.png"
 COVER_PAGE = "cover.xhtml"
 ACCESSIBILITY = (
@@ -104,15 +102,15 @@ def build_epub_bytes(book: Book) -> bytes:
     publication.add_item(stylesheet)
     publication.set_cover(COVER_IMAGE, cover_png(meta), create_page=False)
     cover = epub.EpubHtml(uid="cover-page", title="Cover", file_name=COVER_PAGE, lang=meta.language)
+    alt = html.escape(f"Cover: {meta.title}. {meta.subtitle}")
     cover.content = (f'<section class="cover-page"><img epub:type="cover" role="doc-cover" src="{COVER_IMAGE}" '
-                     f'alt="Cover: {meta.title}. {meta.subtitle}"/></section>').encode()
+                     f'alt="{alt}"/></section>').encode()
     cover.add_item(stylesheet)
     publication.add_item(cover)
 
-    for index, figure in enumerate(used_figures(book), 1):
-        suffix = Path(figure).suffix.lower()
-        publication.add_item(epub.EpubItem(uid=f"figure-{index}", file_name=figure, media_type=MEDIA_TYPES[suffix],
-                                           content=(book.chapters_dir / figure).read_bytes()))
+    for index, figure in enumerate(book.figures, 1):
+        publication.add_item(epub.EpubItem(uid=f"figure-{index}", file_name=figure.name, media_type=figure.media_type,
+                                           content=figure.path.read_bytes()))
 
     documents = []
     toc = []

@@ -108,16 +108,6 @@ def search_index(book: Book) -> list[dict[str, str]]:
     return entries
 
 
-def used_figures(book: Book) -> list[str]:
-    """Figure paths (relative to chapters/) that the chapters use, in book order."""
-    seen: dict[str, None] = {}
-    for chapter in book.chapters:
-        for link in chapter.links:
-            if link.is_image:
-                seen[link.target.removeprefix("./")] = None
-    return list(seen)
-
-
 def render(book: Book, options: RenderOptions) -> Path:
     target = options.out_dir / "html"
     staging = staging_dir(target)
@@ -134,10 +124,10 @@ def render(book: Book, options: RenderOptions) -> Path:
             shutil.copyfile(ASSETS / asset, staging / "assets" / asset)
         index = json.dumps(search_index(book), ensure_ascii=False, separators=(",", ":"))
         (staging / "assets" / "search-index.js").write_text(f"window.BOOK_SEARCH_INDEX={index};\n", encoding="utf-8")
-        for figure in used_figures(book):
-            destination = staging / figure
+        for figure in book.figures:
+            destination = staging / figure.name
             destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(book.chapters_dir / figure, destination)
+            shutil.copyfile(figure.path, destination)
         replace_dir_atomic(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
