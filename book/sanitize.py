@@ -35,7 +35,7 @@ ELEMENTS: dict[str, frozenset[str]] = {name: frozenset(attrs.split()) for name, 
     "table": "", "tbody": "", "td": "style colspan rowspan", "tfoot": "", "th": "style colspan rowspan scope",
     "thead": "", "tr": "", "u": "", "ul": "", "var": "", "wbr": "",
 }.items()}
-DATA_ATTRIBUTES = frozenset({"data-lang", "data-xref", "data-listing", "data-construct"})
+DATA_ATTRIBUTES = frozenset({"data-lang", "data-xref", "data-listing", "data-answer"})
 URL_ATTRIBUTES = {"href", "src"}
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 # pandoc writes column widths and alignments as style attributes; nothing else may carry style
@@ -118,7 +118,7 @@ class _Auditor(html.parser.HTMLParser):
                 message = "a 'style' attribute is not allowed in a chapter; styles live in styles/"
             else:
                 message = f"the attribute '{name}' is not allowed on <{tag}> in a chapter"
-            self.audit.items.append(Finding(message, (f"{name}=", name)))
+            self.audit.items.append(Finding(message, (f"{name}=", f"{name.removeprefix('data-')}=", name)))
         if tag == "a" and "href" in values and not FOOTNOTE_LINK.search(values.get("class") or ""):
             link = Link(values["href"] or "", "", False)
             self.audit.items.append(link)
