@@ -51,7 +51,9 @@ def publish(chapter: Chapter, fragment: str) -> Published:
         line = locator.line_of(target, after=after)
         after = line or after
         links.append(LinkRef(target=target, line=line or 0, is_image=item.is_image, text=item.text))
-        if item.is_image and target not in figures:
+        if item.problem:
+            problems.append(Problem(chapter.rel, line, item.problem))
+        elif item.is_image and target not in figures:
             try:
                 figures[target] = resolve_figure(chapter.path.parent, html_lib.unescape(target))
             except FigureError as error:

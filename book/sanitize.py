@@ -59,6 +59,7 @@ class Link:
     target: str
     text: str
     is_image: bool
+    problem: str | None = None  # why it may not be published (a URL scheme, a remote image)
 
 
 @dataclass
@@ -66,8 +67,9 @@ class Audit:
     items: list[Finding | Link] = field(default_factory=list)  # in document order, which is (nearly) source order
 
     @property
-    def findings(self) -> list[Finding]:
-        return [item for item in self.items if isinstance(item, Finding)]
+    def findings(self) -> list[Finding | Link]:
+        """Everything refused: findings, and links whose URL may not be published."""
+        return [item for item in self.items if isinstance(item, Finding) or item.problem]
 
     @property
     def links(self) -> list[Link]:
@@ -103,13 +105,15 @@ class _Auditor(html.parser.HTMLParser):
             self._refuse_element(tag)
             return
         values = dict(attrs)
+        url_problem_found: str | None = None
         for name, value in attrs:
             value = value or ""
             if name in GLOBAL_ATTRIBUTES or name in allowed or name in DATA_ATTRIBUTES:
                 problem = self._value_problem(tag, name, value)
-                if problem:
-                    needles = (value,) if name in URL_ATTRIBUTES else (f'{name}="{value}"', f"{name}='{value}'",
-                                                                          f"{name}={value}", name)
+                if problem and name in URL_ATTRIBUTES:
+                    url_problem_found = problem  # reported with the link itself, at its line
+                elif problem:
+                    needles = (f'{name}="{value}"', f"{name}='{value}'", f"{name}={value}", name)
                     self.audit.items.append(Finding(problem, needles))
                 continue
             if name.startswith("on"):
@@ -120,11 +124,13 @@ class _Auditor(html.parser.HTMLParser):
                 message = f"the attribute '{name}' is not allowed on <{tag}> in a chapter"
             self.audit.items.append(Finding(message, (f"{name}=", f"{name.removeprefix('data-')}=", name)))
         if tag == "a" and "href" in values and not FOOTNOTE_LINK.search(values.get("class") or ""):
-            link = Link(values["href"] or "", "", False)
+            link = Link(values["href"] or "", "", False, url_problem_found)
             self.audit.items.append(link)
             self._open_links.append(link)
         elif tag == "img":
-            self.audit.items.append(Link(values.get("src") or "", values.get("alt") or "", True))
+            self.audit.items.append(Link(values.get("src") or "", values.get("alt") or "", True, url_problem_found))
+        elif url_problem_found:
+            self.audit.items.append(Finding(url_problem_found, tuple(v or "" for k, v in attrs if k in URL_ATTRIBUTES)))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)

@@ -216,3 +216,23 @@ def test_annotations_and_hidden_lines_never_leak(real_book: Path) -> None:
         for line in code.split("\n"):
             assert not re.sub(r"<[^>]+>", "", line).lstrip().startswith("# "), line
     assert not re.search(r'class="[^"]*(compile_fail|should_panic|no_run)', html)
+
+
+EVENT_HANDLER = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I)
+DANGEROUS_URL = re.compile(r"""(href|src|action|formaction|xlink:href)\s*=\s*["']?\s*(javascript|vbscript|data|file):""", re.I)
+
+
+def test_no_output_carries_an_event_handler_a_dangerous_url_or_foreign_script(real_book: Path) -> None:
+    """Whatever the chapters say: scripts in the web edition are only the pipeline's own, and none in the EPUB."""
+    pages = {p.name: p.read_text(encoding="utf-8") for p in (real_book / "html").glob("*.html")}
+    with zipfile.ZipFile(next(real_book.glob("*.epub"))) as epub:
+        pages.update({name: epub.read(name).decode() for name in epub.namelist() if name.endswith((".xhtml", ".opf"))})
+    assert len(pages) > 25
+    for name, text in pages.items():
+        assert not EVENT_HANDLER.search(text), name
+        assert not DANGEROUS_URL.search(text), name
+        scripts = re.findall(r"<script\b[^>]*>", text)
+        if name.endswith(".xhtml"):
+            assert scripts == [], name
+        else:
+            assert all(re.fullmatch(r'<script( src="assets/[a-z-]+\.js"( defer)?)?>', s) for s in scripts), (name, scripts)

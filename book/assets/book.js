@@ -110,6 +110,7 @@
     var input = document.getElementById("search-input");
     var panel = document.getElementById("search-results");
     if (!input || !panel) return;
+    if (input.form) input.form.addEventListener("submit", function (event) { event.preventDefault(); });
     var timer = null;
     function show() {
       var query = input.value;

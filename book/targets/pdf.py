@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from book import __version__
 from book.errors import BookError, Problem
+from book.locate import Locator
 from book.model import Book, Chapter
 from book.outputs import write_bytes_atomic, write_text_atomic
 from book.targets import PAPER_SIZES, RenderOptions, pagerefs
@@ -104,14 +105,23 @@ def render_pdf(html: str, book: Book, target: Path, cache_dir: Path) -> int:
     document, laid_out, unfilled = pagerefs.render(html, lay_out)
     write_text_atomic(cache_dir / "print" / f"{target.stem}.html", laid_out)
     data = document.write_pdf(pdf_tags=True)
-    problems = [Problem(target.name, None, f"refused to load {url}: only files inside the project may be used")
-                for url in dict.fromkeys(fetcher.refused)]
+    problems = [_refusal(book, target, url) for url in dict.fromkeys(fetcher.refused)]
     problems += [Problem(target.name, None, f"no page number for the reference to #{name}: the target is not in "
                          "this document") for name in dict.fromkeys(unfilled)]
     if problems:
         raise BookError(problems)
     write_bytes_atomic(target, data)
     return len(document.pages)
+
+
+def _refusal(book: Book, target: Path, url: str) -> Problem:
+    """A URL WeasyPrint was refused, reported where it was written: a chapter's line if a chapter names it."""
+    message = f"refused to load {url}: only files inside the project may be used"
+    for chapter in book.chapters:
+        line = Locator(chapter.source).line_of(url)
+        if line:
+            return Problem(chapter.rel, line, message)
+    return Problem(target.name, None, message + " (named by a stylesheet or the print template)")
 
 
 def render(book: Book, options: RenderOptions) -> tuple[Path, int]:
