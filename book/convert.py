@@ -21,14 +21,15 @@ from functools import lru_cache
 from pathlib import Path
 
 from book.errors import Problem
+from book.constructs import extract, prepare_markdown
 from book.listings import replace_code_blocks
-from book.model import Book, Chapter, Heading
+from book.model import Book, Chapter, Heading, PermissionTable
 from book.publish import publish
 from book.rustcheck import Result
 
 MARKDOWN_FORMAT = "markdown+gfm_auto_identifiers-tex_math_dollars-raw_tex-citations-yaml_metadata_block"
 PANDOC_ARGS = ("--sandbox", "--wrap=none", "--to=html5", "--syntax-highlighting=none", "--eol=lf")
-CACHE_VERSION = "5"
+CACHE_VERSION = "6"
 PANDOC_TIMEOUT = 300  # seconds per chapter; a 10 MB chapter takes about 20
 WARNING_LINE = re.compile(r"\bline (\d+)\b")
 CHAPTER_LINK = re.compile(r'href="(?:\./)?([A-Za-z0-9_]+\.md)(?:#([^"]*))?"')
@@ -50,8 +51,11 @@ def pandoc_version() -> str:
 
 
 def convert_book(book: Book, results_by_chapter: dict[str, dict[int, Result]], cache_dir: Path,
-                 jobs: int = 2) -> tuple[Book, list[Problem]]:
-    """Every chapter with its HTML, headings and ids filled in."""
+                 jobs: int = 2, tables: dict[tuple[str, int], PermissionTable] | None = None) -> tuple[Book, list[Problem]]:
+    """Every chapter with its HTML, headings, ids and constructs filled in.
+
+    `tables` are the permission tables as checked by rustc (keyed by chapter and line).
+    """
     keys = {c.name: c.key for c in book.chapters}
 
     def one(chapter: Chapter) -> tuple[Chapter, list[Problem]]:
@@ -67,9 +71,17 @@ def convert_book(book: Book, results_by_chapter: dict[str, dict[int, Result]], c
         problems = [_warning_problem(chapter, w) for w in warnings]
         published = publish(chapter, fragment)
         problems.extend(published.problems)
-        fragment = label_title(rewrite_chapter_links(published.html, keys), chapter)
-        return replace(chapter, html=fragment, links=published.links, figures=published.figures,
-                       toc=tuple(extract_headings(fragment)), ids=frozenset(ID_ATTR.findall(fragment))), problems
+        checked = {line: table for (rel, line), table in (tables or {}).items() if rel == chapter.rel}
+        fragment, constructs, found = extract(chapter, published.html, results, checked)
+        problems.extend(found)
+        fragment = label_title(rewrite_chapter_links(fragment, keys), chapter)
+        ids = set(ID_ATTR.findall(fragment))
+        for construct in constructs:  # ids inside constructs, and the questions' own
+            ids.update(ID_ATTR.findall(getattr(construct, "html", "") + getattr(construct, "explanation", "")
+                                       + getattr(construct, "prompt", "")))
+            ids.update(filter(None, (getattr(construct, "id", ""),)))
+        return replace(chapter, html=fragment, links=published.links, figures=published.figures, constructs=constructs,
+                       toc=tuple(extract_headings(fragment)), ids=frozenset(ids)), problems
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         converted = list(pool.map(one, book.chapters))
@@ -81,7 +93,8 @@ def convert_book(book: Book, results_by_chapter: dict[str, dict[int, Result]], c
 def _renderer_fingerprint() -> str:
     """Changes when the code that turns listings into HTML changes."""
     here = Path(__file__).resolve().parent
-    return hashlib.sha256(b"".join((here / name).read_bytes() for name in ("listings.py", "highlight.py"))).hexdigest()
+    return hashlib.sha256(b"".join((here / name).read_bytes()
+                                   for name in ("listings.py", "highlight.py", "constructs.py"))).hexdigest()
 
 
 def _warning_problem(chapter: Chapter, warning: str) -> Problem:
@@ -98,7 +111,7 @@ def _convert_cached(chapter: Chapter, results: dict[int, Result], cache_dir: Pat
     cached = cache_dir / "pandoc" / f"{digest}.html"
     if cached.is_file():
         return cached.read_text(encoding="utf-8"), []
-    markdown = replace_code_blocks(chapter, results)
+    markdown = prepare_markdown(chapter, replace_code_blocks(chapter, results))
     proc = subprocess.run([pandoc_path(), f"--from={MARKDOWN_FORMAT}", *PANDOC_ARGS, f"--id-prefix={chapter.key}-"],
                           input=markdown, capture_output=True, text=True, timeout=PANDOC_TIMEOUT)
     warnings = [line.strip() for line in proc.stderr.splitlines() if line.strip()]

@@ -27,18 +27,35 @@ def render_block(block: CodeBlock, result: Result | None) -> str:
     """One listing as HTML (well-formed XHTML as well, for the EPUB)."""
     mode = block.mode if block.is_rust else "plain"
     parts = [f'<div class="listing listing-{mode.replace("_", "-")}" data-listing="{block.line}">']
-    label = LABELS.get(mode) if block.is_rust else None
+    label = listing_label(block)
     if label:
-        codes = f" ({', '.join(block.error_codes)})" if block.error_codes else ""
-        parts.append(f'<p class="listing-label">{escape(label + codes)}</p>')
+        parts.append(f'<p class="listing-label">{escape(label)}</p>')
+    parts.append(code_html(block))
+    if block.is_rust and result is not None:
+        parts.append(result_html(block, result))
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def listing_label(block: CodeBlock) -> str:
+    """"Does not compile (E0382)", "Panics at run time", ... or "" for a listing that runs."""
+    label = LABELS.get(block.mode) if block.is_rust else None
+    if not label:
+        return ""
+    return label + (f" ({', '.join(block.error_codes)})" if block.error_codes else "")
+
+
+def code_html(block: CodeBlock) -> str:
+    """The visible code, highlighted, as a <pre>."""
     lang = block.lang or "text"
     visible = block.visible_code.rstrip("\n")
     code = mark_long_lines(highlight(visible, lang), visible, CODE_COLUMNS)
-    parts.append(f'<pre class="code" data-lang="{escape(lang)}"><code class="language-{escape(lang)}">{code}</code></pre>')
-    if block.is_rust and result is not None:
-        parts.extend(_result_boxes(block, result))
-    parts.append("</div>")
-    return "".join(parts)
+    return f'<pre class="code" data-lang="{escape(lang)}"><code class="language-{escape(lang)}">{code}</code></pre>'
+
+
+def result_html(block: CodeBlock, result: Result) -> str:
+    """What rustc and the program did: the error, the output, the panic."""
+    return "".join(_result_boxes(block, result))
 
 
 def _result_boxes(block: CodeBlock, result: Result) -> list[str]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from book.config import CONFIG_NAME, key_line, load_config
 from book.errors import Problem, Problems
 from book.model import Book, Chapter
+from book.permissions import parse_tables
 from book.scan import scan_markdown
 from book.text import SourceError, control_character_problems, decode_source
 
@@ -98,10 +99,13 @@ def _load_chapter(root: Path, name: str, toml_text: str, problems: Problems) -> 
         return None
     scanned = scan_markdown(rel, source)
     problems.extend(scanned.problems)
+    tables, table_problems = parse_tables(rel, source, tuple(scanned.code_blocks), tuple(scanned.divs))
+    problems.extend(table_problems)
     label, title = _check_title(rel, kind, number, label_hint, scanned.headings, problems)
     return Chapter(path=path.resolve(), rel=rel, name=name, stem=name[:-3], key=_key(kind, number, label_hint),
                    kind=kind, number=number, label=label, title=title, source=source,
-                   headings=tuple(scanned.headings), code_blocks=tuple(scanned.code_blocks))
+                   headings=tuple(scanned.headings), code_blocks=tuple(scanned.code_blocks),
+                   divs=tuple(scanned.divs), tables=tuple(tables))
 
 
 def _classify(name: str) -> tuple[str | None, int | None, str]:

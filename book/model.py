@@ -107,6 +107,135 @@ def unhide_line(line: str) -> str:
 
 
 @dataclass(frozen=True)
+class SourceDiv:
+    """A pandoc fenced div as written (`::: note`, `:::: {.quiz answer="B"}`), with its fence lines."""
+
+    line: int  # the opening fence
+    end_line: int  # the closing fence
+    classes: tuple[str, ...]
+    attributes: tuple[tuple[str, str], ...]  # key=value pairs, in order
+    depth: int  # 0 for a div at the top level of the chapter
+
+    def has(self, name: str) -> bool:
+        return name in self.classes
+
+    def attribute(self, key: str) -> str | None:
+        return next((value for k, value in self.attributes if k == key), None)
+
+
+PERMISSIONS = "RWO"
+
+
+@dataclass(frozen=True)
+class PermissionCell:
+    """One place at one step: the permissions it holds after the line, or what the line needs."""
+
+    holds: frozenset[str] = frozenset()  # subset of R, W, O
+    needs: frozenset[str] = frozenset()  # `needs W`: the line's operation needs these
+    needs_met: bool | None = None  # filled in by the check: did the place have them just before the line?
+
+
+@dataclass(frozen=True)
+class PermissionRow:
+    line: int  # the table row in the Markdown
+    code: str  # the listing line it names, as written in the cell
+    listing_line: int  # 1-based visible line of the listing it names
+    cells: tuple[PermissionCell, ...]
+
+
+@dataclass(frozen=True)
+class PermissionTable:
+    """Brown's permission model for one listing: what each place may do after each step."""
+
+    line: int  # the opening fence of the `permissions` div
+    end_line: int
+    listing: CodeBlock
+    places: tuple[str, ...]  # "v", "s.name", "*r"
+    rows: tuple[PermissionRow, ...]
+    runtime: bool = False  # a RefCell table: R/W mean try_borrow / try_borrow_mut would succeed
+
+    @property
+    def key(self) -> str:
+        return f"permissions-{self.line}"
+
+
+@dataclass(frozen=True)
+class Choice:
+    html: str  # the choice as inline HTML
+    correct: bool
+    feedback: str = ""  # shown when a reader picks it ("why not" or "why yes"), HTML
+
+
+@dataclass(frozen=True)
+class QuestionListing:
+    """A Rust listing inside a question: its code is the question, what rustc did is part of the answer."""
+
+    block: CodeBlock
+    code_html: str  # the listing as shown in the question (no label, no output)
+    answer_label: str  # "Compiles and runs", "Does not compile (E0382)", "Compiles, then panics"
+    result_html: str  # rustc's error, the output, the panic, as the answer shows them
+    stdout: str  # what the program printed (tracing answers are compared with it)
+
+
+@dataclass(frozen=True)
+class Question:
+    """A self-check question: multiple choice, tracing, or "if this compiled"."""
+
+    key: str  # "quiz-57": its placeholder in the chapter's HTML
+    id: str  # "part2-check-3": the question's anchor; its answer is id + "-answer"
+    number: str  # "2.3"
+    kind: str  # "choice" | "tracing" | "if-compiled"
+    line: int
+    prompt: str  # HTML
+    choices: tuple[Choice, ...]
+    explanation: str  # HTML
+    listing: QuestionListing | None = None
+
+    @property
+    def multiple(self) -> bool:
+        return sum(choice.correct for choice in self.choices) > 1
+
+    @property
+    def letters(self) -> str:
+        """The right answers as letters: "B" or "A, C"."""
+        return ", ".join(chr(65 + i) for i, choice in enumerate(self.choices) if choice.correct)
+
+    @property
+    def correct_indices(self) -> str:
+        return ",".join(str(i) for i, choice in enumerate(self.choices) if choice.correct)
+
+    @property
+    def answer_id(self) -> str:
+        return f"{self.id}-answer"
+
+
+@dataclass(frozen=True)
+class Box:
+    """An "If this compiled" box under a rejected listing: undefined behaviour, or safe but rejected."""
+
+    key: str
+    kind: str  # "ub" | "safe"
+    line: int
+    html: str
+    id: str = ""
+
+
+@dataclass(frozen=True)
+class Aside:
+    """A Going deeper aside: off the core path, collapsed on the web."""
+
+    key: str
+    line: int
+    title: str  # inline HTML
+    html: str  # the body
+    id: str = ""
+    words: int = 0
+
+
+Construct = Question | Box | Aside | PermissionTable
+
+
+@dataclass(frozen=True)
 class Heading:
     """A heading in the converted HTML, with its final (book-unique) id."""
 
@@ -132,9 +261,12 @@ class Chapter:
     source: str
     headings: tuple[SourceHeading, ...]
     code_blocks: tuple[CodeBlock, ...]
+    divs: tuple[SourceDiv, ...] = ()
+    tables: tuple[PermissionTable, ...] = ()
     # Filled in by convert, from what pandoc produced:
     links: tuple[LinkRef, ...] = ()  # links and images, in reading order, with their source lines
     figures: tuple[Figure, ...] = ()  # the images this chapter shows, resolved (see book.figures)
+    constructs: tuple[Construct, ...] = ()  # questions, boxes, asides, tables: `<div data-construct=KEY>` in html
     html: str = ""
     toc: tuple[Heading, ...] = ()
     ids: frozenset[str] = field(default_factory=frozenset)
@@ -142,6 +274,13 @@ class Chapter:
     @property
     def full_title(self) -> str:
         return f"{self.label}: {self.title}" if self.label else self.title
+
+    @property
+    def questions(self) -> tuple[Question, ...]:
+        return tuple(c for c in self.constructs if isinstance(c, Question))
+
+    def construct(self, key: str) -> Construct | None:
+        return next((c for c in self.constructs if getattr(c, "key", None) == key), None)
 
     @property
     def output_stem(self) -> str:

@@ -16,13 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from book.boxes import check_boxes
 from book.convert import convert_book
 from book.errors import BookError, Problem, Problems
 from book.fingerprint import OutputManifest, fingerprint, sources_fingerprint
 from book.outputs import Staging
 from book.links import check_source_links
 from book.load import build_date, check_introduction_list, load_book, rustc_version
-from book.model import Book, styles_dir_for
+from book.model import Book, PermissionTable, styles_dir_for
+from book.permissions import check_tables as check_permission_tables
 from book.rustcheck import Result, RustChecker, collect_examples, judge
 from book.targets import RenderOptions
 
@@ -79,15 +81,29 @@ def check_examples(book: Book, reporter: Reporter, problems: Problems) -> dict[s
     return by_chapter
 
 
+def check_tables(book: Book, reporter: Reporter, problems: Problems) -> dict[tuple[str, int], PermissionTable]:
+    """Every permission table, cell by cell, against rustc probes."""
+    tables = [(chapter.rel, table) for chapter in book.chapters for table in chapter.tables]
+    with reporter.step("tables") as info:
+        checked, table_problems = check_permission_tables(tables, cache_dir_for(book.root), book.rustc_version)
+        problems.extend(table_problems)
+        cells = sum(len(t.rows) * len(t.places) for _, t in tables)
+        info["detail"] = f"{len(tables)} permission tables, {cells} cells, {len(table_problems)} wrong"
+    return checked
+
+
 def prepare(root: Path, reporter: Reporter) -> Book:
-    """Load, check examples, convert and check links; raise BookError on any problem."""
+    """Load, check examples and tables, convert and check links; raise BookError on any problem."""
     problems = Problems()
     with reporter.step("load") as info:
         book = load_book(root)
         info["detail"] = f"{len(book.chapters)} chapters, {sum(len(c.source.split()) for c in book.chapters):,} words"
     results = check_examples(book, reporter, problems)
+    tables = check_tables(book, reporter, problems)
+    for chapter in book.chapters:  # reported with the examples' problems, so an author fixes them in one go
+        problems.extend(check_boxes(chapter))
     with reporter.step("convert") as info:
-        book, conversion_problems = convert_book(book, results, cache_dir_for(root))
+        book, conversion_problems = convert_book(book, results, cache_dir_for(root), tables=tables)
         problems.extend(conversion_problems)
         info["detail"] = f"{len(book.chapters)} chapters with pandoc"
     with reporter.step("links") as info:

@@ -35,7 +35,7 @@ ELEMENTS: dict[str, frozenset[str]] = {name: frozenset(attrs.split()) for name, 
     "table": "", "tbody": "", "td": "style colspan rowspan", "tfoot": "", "th": "style colspan rowspan scope",
     "thead": "", "tr": "", "u": "", "ul": "", "var": "", "wbr": "",
 }.items()}
-DATA_ATTRIBUTES = frozenset({"data-lang", "data-xref", "data-listing", "data-answer"})
+DATA_ATTRIBUTES = frozenset({"data-lang", "data-xref", "data-listing", "data-answer", "data-construct"})
 URL_ATTRIBUTES = {"href", "src"}
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 # pandoc writes column widths and alignments as style attributes; nothing else may carry style

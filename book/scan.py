@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from book.errors import Problem
-from book.model import CodeBlock, SourceHeading
+from book.model import CodeBlock, SourceDiv, SourceHeading
 from book.text import split_lines
 
 RUST_FLAGS = ("compile_fail", "should_panic", "no_run", "ignore")
@@ -22,10 +22,15 @@ HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 MAX_OPEN = 32  # openers left unmatched in one paragraph (see _open_brackets)
 
 
+DIV_FENCE = re.compile(r"^(?P<indent> {0,3})(?P<colons>:{3,})[ \t]*(?P<attrs>\{[^}]*\}|[A-Za-z][\w-]*)?[ \t]*$")
+DIV_ATTRIBUTE = re.compile(r"""(?:\.(?P<cls>[\w-]+))|(?:#(?P<id>[\w-]+))|(?:(?P<key>[\w-]+)=(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s}]+)))""")
+
+
 @dataclass
 class ScanResult:
     headings: list[SourceHeading] = field(default_factory=list)
     code_blocks: list[CodeBlock] = field(default_factory=list)
+    divs: list[SourceDiv] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -38,9 +43,21 @@ def scan_markdown(rel: str, text: str) -> ScanResult:
     result = ScanResult()
     lines = split_lines(text)
     depth: dict[str, int] = {}  # brackets left open in the current paragraph
+    open_divs: list[tuple[int, str, tuple[str, ...], tuple[tuple[str, str], ...]]] = []  # (line, colons, classes, attrs)
     i = 0
     while i < len(lines):
         line = lines[i]
+        div = DIV_FENCE.match(line)
+        if div:
+            depth = {}
+            if div.group("attrs"):
+                classes, attributes = parse_div_attributes(div.group("attrs"))
+                open_divs.append((i + 1, div.group("colons"), classes, attributes))
+            elif open_divs:
+                start, _, classes, attributes = open_divs.pop()
+                result.divs.append(SourceDiv(start, i + 1, classes, attributes, len(open_divs)))
+            i += 1
+            continue
         opening = FENCE_OPEN.match(line)
         if opening:
             if "\t" in opening.group("indent"):
@@ -57,8 +74,55 @@ def scan_markdown(rel: str, text: str) -> ScanResult:
                 result.headings.append(SourceHeading(len(heading.group(1)), heading.group(2).strip(), i + 1))
             depth = _open_brackets(rel, line, i + 1, depth, result)
         i += 1
+    for start, colons, classes, _ in open_divs:
+        result.problems.append(Problem(rel, start, f"the div opened here ({colons} {' '.join('.' + c for c in classes)}) "
+                                                   f"is never closed; add a closing {colons} line"))
+    result.divs.sort(key=lambda d: d.line)
     _attach_output_blocks(rel, result)
     return result
+
+
+def parse_div_attributes(text: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """`quiz` or `{.quiz .if-compiled #id answer="B"}` -> (classes, (("id", ...), ("answer", "B")))."""
+    if not text.startswith("{"):
+        return (text,), ()
+    classes: list[str] = []
+    attributes: list[tuple[str, str]] = []
+    for match in DIV_ATTRIBUTE.finditer(text):
+        if match.group("cls"):
+            classes.append(match.group("cls"))
+        elif match.group("id"):
+            attributes.append(("id", match.group("id")))
+        else:
+            value = next(v for v in (match.group("dq"), match.group("sq"), match.group("bare")) if v is not None)
+            attributes.append((match.group("key"), value))
+    return tuple(classes), tuple(attributes)
+
+
+ATTACHED = {"ub", "safe", "permissions"}
+
+
+def attached_listing(lines: list[str], code_blocks: list[CodeBlock] | tuple[CodeBlock, ...],
+                     divs: list[SourceDiv] | tuple[SourceDiv, ...], line: int) -> CodeBlock | None:
+    """The Rust listing a construct starting at `line` is attached to, or None.
+
+    Attached means: nothing but blank lines between the listing (with its
+    ```output block) and the construct, except other constructs attached to
+    the same listing (its box, its permission tables).
+    """
+    before = [b for b in code_blocks if b.is_rust and (b.output_lines[1] if b.output_lines else b.end_line) < line]
+    if not before:
+        return None
+    listing = before[-1]
+    end = listing.output_lines[1] if listing.output_lines else listing.end_line
+    covered: set[int] = set()
+    for div in divs:
+        if div.line > end and div.end_line < line and set(div.classes) & ATTACHED:
+            covered.update(range(div.line, div.end_line + 1))
+    for number in range(end + 1, line):
+        if lines[number - 1].strip() and number not in covered:
+            return None
+    return listing
 
 
 PAIRS = {"[": "]", "(": ")", "<": ">"}

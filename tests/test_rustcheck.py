@@ -16,7 +16,9 @@ def chapter_with(fixture_book: FixtureBook, *blocks: str) -> None:
 
 
 def fence(info: str, code: str) -> str:
-    return f"```{info}\n{code.strip()}\n```"
+    """A listing; a rejected one carries the "If this compiled" box every rejected listing in a part needs."""
+    box = "\n\n::: ub\nIf this compiled, a buffer would be freed twice.\n:::" if "compile_fail" in info else ""
+    return f"```{info}\n{code.strip()}\n```{box}"
 
 
 MOVE_ERROR = 'let s = String::from("a");\nlet t = s;\nprintln!("{s} {t}");'

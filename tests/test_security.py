@@ -57,4 +57,4 @@ def test_nothing_from_outside_reaches_the_outputs(fixture_book: FixtureBook) -> 
 def test_invalid_or_unsafe_svg_is_refused(fixture_book: FixtureBook, svg: str, message: str) -> None:
     fixture_book.write("chapters/figures/box.svg", svg)
     run = fixture_book.check()
-    assert_clean_failure(run, "chapters/01_first.md:22: figure 'figures/box.svg'", message)
+    assert_clean_failure(run, "chapters/01_first.md:26: figure 'figures/box.svg'", message)

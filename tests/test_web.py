@@ -180,3 +180,93 @@ def test_axe_finds_no_serious_accessibility_problems(browser: Browser, site: str
         }""")
         assert violations == [], f"{name} ({theme}): {violations}"
     context.close()
+
+
+# ---- the learning layer in the browser -------------------------------------------------------
+
+def test_a_question_gives_feedback_and_keeps_its_answer_hidden_until_asked(page: Page, site: str) -> None:
+    page.goto(site + "02_borrowing_and_references.html")
+    quiz = page.locator("section.quiz[data-kind='choice']").first
+    explanation = quiz.locator(".quiz-explanation")
+    assert not explanation.is_visible()  # not before the reader asks
+    correct = quiz.get_attribute("data-correct").split(",")
+    options = quiz.locator(".quiz-options > li")
+    wrong = next(i for i in range(options.count()) if str(i) not in correct)
+    options.nth(wrong).locator("input").check()
+    quiz.locator(".quiz-check").click()
+    result = quiz.locator(".quiz-result")
+    page.wait_for_function("el => el.textContent.length > 0", arg=result.element_handle())
+    assert result.inner_text().startswith(("Not quite", "Partly right"))
+    assert not explanation.is_visible()
+    if options.nth(wrong).locator(".quiz-feedback").count():
+        assert options.nth(wrong).locator(".quiz-feedback").is_visible()
+    options.nth(wrong).locator("input").uncheck() if len(correct) > 1 else None
+    for index in correct:
+        options.nth(int(index)).locator("input").check()
+    quiz.locator(".quiz-check").click()
+    page.wait_for_function("el => el.textContent === 'Right.'", arg=result.element_handle())
+    assert explanation.is_visible()
+
+
+def test_a_tracing_question_checks_the_predicted_output_and_works_from_the_keyboard(page: Page, site: str) -> None:
+    page.goto(site + "02_borrowing_and_references.html")
+    quiz = page.locator("section.quiz[data-kind='tracing'][data-answer='run']").first
+    expected = quiz.get_attribute("data-output")
+    quiz.locator("input[value='compile_fail']").focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Enter")  # submits the question's form
+    result = quiz.locator(".quiz-result")
+    page.wait_for_function("el => el.textContent.startsWith('Not quite')", arg=result.element_handle())
+    quiz.locator(".quiz-output").fill(expected.rstrip("\n") + "   \n")  # trailing space and newlines do not matter
+    assert quiz.locator("input[value='run']").is_checked()  # typing a prediction chooses "it compiles"
+    quiz.locator(".quiz-check").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("el => el.textContent === 'Right.'", arg=result.element_handle())
+    assert quiz.locator(".quiz-explanation").is_visible()
+
+
+def test_a_run_link_carries_a_program_that_compiles_here(page: Page, site: str, tmp_path: Path) -> None:
+    import subprocess
+    from urllib.parse import parse_qs, urlsplit
+
+    page.goto(site + "03_lifetimes.html")
+    href = page.locator(".listing-run .run-link").nth(3).get_attribute("href")
+    parts = urlsplit(href)
+    assert parts.netloc == "play.rust-lang.org"
+    query = parse_qs(parts.query)
+    assert query["version"] == ["stable"] and query["edition"] == ["2024"]
+    (tmp_path / "main.rs").write_text(query["code"][0])
+    compiled = subprocess.run(["rustc", "--edition", "2024", "-o", str(tmp_path / "main"), str(tmp_path / "main.rs")],
+                              capture_output=True, text=True, timeout=300)
+    assert compiled.returncode == 0, compiled.stderr
+
+
+def test_asides_are_collapsed_and_open_without_scripts(browser: Browser, site: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site + "02_borrowing_and_references.html")
+    aside = page.locator("details.deeper").first
+    assert not aside.locator(".deeper-body").is_visible()
+    aside.locator("summary").click()
+    assert aside.locator(".deeper-body").is_visible()
+    quiz = page.locator("section.quiz").first
+    assert not quiz.locator(".quiz-check").is_visible()  # no script, no Check button: the answer is still there
+    quiz.locator(".quiz-answer > summary").click()
+    assert quiz.locator(".quiz-explanation").is_visible()
+    context.close()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_learning_layer_passes_axe(browser: Browser, site: str, theme: str) -> None:
+    context = browser.new_context(color_scheme=theme)
+    page = context.new_page()
+    page.goto(site + "02_borrowing_and_references.html")
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")  # check the hidden parts too
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("""async () => {
+        const result = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa']}});
+        return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
+    }""")
+    assert violations == [], f"{theme}: {violations}"
+    context.close()

@@ -17,6 +17,7 @@ import re
 import zipfile
 from pathlib import Path
 
+from book.constructs import for_target
 from book.cover import cover_png
 from book.model import Book, Chapter
 from book.outputs import write_bytes_atomic
@@ -120,7 +121,8 @@ def build_epub_bytes(book: Book) -> bytes:
         kind = {"intro": "introduction", "appendix": "appendix"}.get(chapter.kind, "chapter")
         document.content = (f'<section class="chapter chapter-{chapter.kind}" id="{chapter.key}" epub:type="{kind}" '
                             f'role="doc-{kind}">'
-                            f"{with_note_semantics(rewrite_hrefs(book, chapter, chapter_file))}</section>").encode()
+                            f"{with_note_semantics(rewrite_hrefs(book, for_target(chapter, 'epub'), chapter_file))}"
+                            "</section>").encode()
         document.add_item(stylesheet)
         publication.add_item(document)
         documents.append(document)

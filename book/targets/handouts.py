@@ -14,7 +14,7 @@ from pathlib import Path
 
 from book.model import Book, Chapter
 from book.targets import RenderOptions
-from book.targets.pdf import print_html, render_pdf
+from book.targets.pdf import print_chapter, print_html, render_pdf
 
 XREF = re.compile(r'href="#([^"]+)" data-xref="([^"]+)"')
 
@@ -55,5 +55,5 @@ def render_one(book: Book, key: str, paper: str, out_dir: Path, cache_dir: Path)
     """Render the handout of one chapter; a top-level function so it can run in another process."""
     chapter = next(c for c in book.chapters if c.key == key)
     target = out_dir / chapter.handout_name
-    document = print_html(book, (for_handout(book, chapter),), paper, front_matter=False, handout=True)
+    document = print_html(book, (for_handout(book, print_chapter(chapter)),), paper, front_matter=False, handout=True)
     return target, render_pdf(document, book, target, cache_dir)

@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Callable
 
 from book import __version__
+from book.constructs import for_target, without_answers
 from book.model import Book, Chapter
+from book.playground import playground_url
 from book.outputs import replace_dir_atomic, staging_dir
 from book.targets import RenderOptions
 from book.targets.paging import rewrite_hrefs
@@ -48,7 +50,7 @@ def with_permalinks(fragment: str) -> str:
 def _page(book: Book, edition: str, shown: list[Chapter], current: Chapter | None,
           href: Callable[[str], str], other_href: str) -> str:
     chapters = list(book.chapters)
-    index = chapters.index(current) if current else 0
+    index = [c.key for c in chapters].index(current.key) if current else 0
     return render_template(
         "web.html.j2",
         meta=book.meta, chapters=chapters, shown=shown, current=current, edition=edition, href=href,
@@ -63,7 +65,7 @@ def _page(book: Book, edition: str, shown: list[Chapter], current: Chapter | Non
 
 
 def single_page(book: Book) -> str:
-    shown = [_web_chapter(c, c.html) for c in book.chapters]
+    shown = [_web_chapter(c, c.html) for c in web_chapters(book)]
     return _page(book, "single", shown, None, lambda element_id: f"#{element_id}", page_file(book.chapters[0]))
 
 
@@ -76,14 +78,35 @@ def chapter_pages(book: Book) -> dict[str, str]:
         return page_file(owner) if element_id == owner.key else f"{page_file(owner)}#{element_id}"
 
     pages = {}
-    for chapter in book.chapters:
+    for chapter in web_chapters(book):
         shown = [_web_chapter(chapter, rewrite_hrefs(book, chapter, page_file))]
         pages[page_file(chapter)] = _page(book, "multi", shown, chapter, href, f"{SINGLE_PAGE}#{chapter.key}")
     return pages
 
 
+def web_chapters(book: Book) -> list[Chapter]:
+    """Every chapter with its constructs rendered for the web (questions interactive, asides collapsed)."""
+    return [for_target(chapter, "web") for chapter in book.chapters]
+
+
 def _web_chapter(chapter: Chapter, fragment: str) -> Chapter:
-    return replace(chapter, html=focusable_code(with_permalinks(fragment)))
+    return replace(chapter, html=focusable_code(with_permalinks(with_run_links(chapter, fragment))))
+
+
+LISTING_START = re.compile(r'<div class="listing (?:listing-[a-z-]+ ?)+" data-listing="(\d+)">')
+
+
+def with_run_links(chapter: Chapter, fragment: str) -> str:
+    """Every Rust listing gets a Run link to the Playground carrying its whole program, hidden lines included."""
+    blocks = {block.line: block for block in chapter.code_blocks if block.is_rust}
+
+    def add(match: re.Match[str]) -> str:
+        block = blocks.get(int(match.group(1)))
+        if block is None:
+            return match.group(0)
+        return (f'{match.group(0)}<a class="run-link" href="{html_lib.escape(playground_url(block))}" '
+                f'aria-label="Run this listing in the Rust Playground (opens the Playground site)">Run</a>')
+    return LISTING_START.sub(add, fragment)
 
 
 def focusable_code(fragment: str) -> str:
@@ -94,8 +117,8 @@ def focusable_code(fragment: str) -> str:
 def search_index(book: Book) -> list[dict[str, str]]:
     """One entry per section (h2/h3): where it is and its plain text."""
     entries = []
-    for chapter in book.chapters:
-        fragment = chapter.html
+    for chapter in web_chapters(book):
+        fragment = without_answers(chapter.html)
         starts = [(m.start(), m.group(2), TAG.sub("", m.group(3))) for m in SECTION_START.finditer(fragment)]
         bounds = [(0, chapter.key, chapter.full_title)] + starts
         for number, (start, element_id, title) in enumerate(bounds):
@@ -120,7 +143,7 @@ def render(book: Book, options: RenderOptions) -> Path:
         for name in STYLESHEETS:
             shutil.copyfile(book.styles_dir / name, staging / "styles" / name)
         (staging / "assets").mkdir()
-        for asset in ("book.js", "favicon.svg"):
+        for asset in ("book.js", "quiz.js", "favicon.svg"):
             shutil.copyfile(ASSETS / asset, staging / "assets" / asset)
         index = json.dumps(search_index(book), ensure_ascii=False, separators=(",", ":"))
         (staging / "assets" / "search-index.js").write_text(f"window.BOOK_SEARCH_INDEX={index};\n", encoding="utf-8")

@@ -13,6 +13,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from book import __version__
+from book.constructs import for_target
 from book.errors import BookError, Problem
 from book.locate import Locator
 from book.model import Book, Chapter
@@ -30,13 +31,25 @@ def pdf_name(book: Book) -> str:
     return f"{book.meta.slug}.pdf"
 
 
+def print_chapter(chapter: Chapter) -> Chapter:
+    """The chapter with its constructs rendered for print: lettered questions, an answer key with page numbers."""
+    return for_target(chapter, "print", page_slot=page_slot)
+
+
+def page_slot(target: str, suffix: str = "") -> Markup:
+    return Markup(pagerefs.slot(target, suffix))
+
+
 def print_html(book: Book, chapters: tuple[Chapter, ...], paper: str, front_matter: bool, handout: bool = False) -> str:
-    """The print document: front matter and TOC (book) or a title block (handout), then the chapters."""
+    """The print document: front matter and TOC (book) or a title block (handout), then the chapters.
+
+    Handouts pass chapters already through `print_chapter`; the book passes them as converted.
+    """
     css_dir = book.styles_dir.as_uri()
     return render_template(
         "print.html.j2",
         meta=book.meta,
-        chapters=[_for_print(c) for c in chapters],
+        chapters=[_for_print(c if handout else print_chapter(c)) for c in chapters],
         handout=handout,
         stylesheets=[f"{css_dir}/{name}" for name in STYLESHEETS],
         page_size=PAPER_SIZES[paper],
@@ -46,7 +59,7 @@ def print_html(book: Book, chapters: tuple[Chapter, ...], paper: str, front_matt
         timestamp=f"{book.build_date}T00:00:00Z",
         rustc_version=book.rustc_version,
         generator=f"memory-management-in-rust book pipeline {__version__}",
-        page_slot=lambda target: Markup(pagerefs.slot(target)),
+        page_slot=page_slot,
     )
 
 
