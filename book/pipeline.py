@@ -26,6 +26,7 @@ from book.load import build_date, check_introduction_list, load_book, rustc_vers
 from book.model import Book, PermissionTable, styles_dir_for
 from book.permissions import check_tables as check_permission_tables
 from book.rustcheck import Result, RustChecker, collect_examples, judge
+from book.stats import describe
 from book.targets import RenderOptions
 
 TARGETS = ("html", "epub", "pdf", "handouts")
@@ -110,6 +111,8 @@ def prepare(root: Path, reporter: Reporter) -> Book:
         link_problems = check_source_links(book)
         problems.extend(link_problems + check_introduction_list(book))
         info["detail"] = f"{sum(len(c.links) for c in book.chapters)} links and figures, {len(link_problems)} broken"
+    for chapter in book.parts:
+        reporter.line("stats", describe(chapter), level=2)
     problems.raise_if_any()
     return book
 
