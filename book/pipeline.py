@@ -18,6 +18,7 @@ from typing import Iterator
 
 from book.boxes import check_boxes
 from book.convert import convert_book
+from book.exercises import check_exercises
 from book.errors import BookError, Problem, Problems
 from book.fingerprint import OutputManifest, fingerprint, sources_fingerprint
 from book.outputs import Staging
@@ -102,7 +103,7 @@ def prepare(root: Path, reporter: Reporter) -> Book:
     results = check_examples(book, reporter, problems)
     tables = check_tables(book, reporter, problems)
     for chapter in book.chapters:  # reported with the examples' problems, so an author fixes them in one go
-        problems.extend(check_boxes(chapter))
+        problems.extend(check_boxes(chapter) + check_exercises(chapter))
     with reporter.step("convert") as info:
         book, conversion_problems = convert_book(book, results, cache_dir_for(root), tables=tables)
         problems.extend(conversion_problems)
