@@ -12,8 +12,9 @@ uninitialised binding of a fresh type: any later use is then an error. A
 `needs W` cell is checked against the line rustc points to: the permission
 must be missing just before that line exactly when rustc rejects the line.
 
-All probes of one table are modules of one crate, so a table costs one
-`rustc --emit=metadata`; results are cached by content and rustc version.
+All probes are modules of one crate: every table the cache does not know is
+checked by one `rustc --emit=metadata` run; results are cached per table by
+content and rustc version.
 Run-time tables (`RefCell`) are checked by running the program with
 `try_borrow()` / `try_borrow_mut()` reports inserted after each row.
 """
@@ -199,19 +200,35 @@ def check_tables(tables: list[tuple[str, PermissionTable]], cache_dir: Path, rus
                  jobs: int = 2) -> tuple[dict[tuple[str, int], PermissionTable], list[Problem]]:
     """Check every table; returns the tables with their `needs` cells resolved, and the disagreements.
 
-    `tables` pairs each table with its chapter's path for messages.
+    `tables` pairs each table with its chapter's path for messages. Tables
+    not in the cache are probed together: the compile-time ones as one crate
+    (one rustc run for the whole book), the run-time ones one program each.
     """
-    def one(item: tuple[str, PermissionTable]) -> tuple[str, PermissionTable, TableCheck]:
-        rel, table = item
-        return rel, table, _cached_check(table, cache_dir, rustc_version)
-
+    results: dict[int, TableCheck] = {}
+    fresh: list[int] = []
+    for index, (_, table) in enumerate(tables):
+        cached = _lookup(table, cache_dir, rustc_version)
+        if cached is not None:
+            results[index] = cached
+        else:
+            fresh.append(index)
+    static = [i for i in fresh if not tables[i][1].runtime]
+    runtime = [i for i in fresh if tables[i][1].runtime]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        running = {i: pool.submit(_run_runtime, tables[i][1]) for i in runtime}
+        if static:
+            for i, result in zip(static, _run_probe_batch([tables[i][1] for i in static])):
+                results[i] = result
+        for i, future in running.items():
+            results[i] = future.result()
+    for i in fresh:
+        _store(tables[i][1], results[i], cache_dir, rustc_version)
     checked: dict[tuple[str, int], PermissionTable] = {}
     problems: list[Problem] = []
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for rel, table, result in pool.map(one, tables):
-            verified, found = judge_table(rel, table, result)
-            checked[rel, table.line] = verified
-            problems.extend(found)
+    for index, (rel, table) in enumerate(tables):
+        verified, found = judge_table(rel, table, results[index])
+        checked[rel, table.line] = verified
+        problems.extend(found)
     return checked, problems
 
 
@@ -222,20 +239,28 @@ def _cache_key(table: PermissionTable, rustc_version: str) -> str:
     return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
 
 
-def _cached_check(table: PermissionTable, cache_dir: Path, rustc_version: str) -> TableCheck:
-    path = cache_dir / "permissions" / f"{_cache_key(table, rustc_version)}.json"
+def _cache_path(table: PermissionTable, cache_dir: Path, rustc_version: str) -> Path:
+    return cache_dir / "permissions" / f"{_cache_key(table, rustc_version)}.json"
+
+
+def _lookup(table: PermissionTable, cache_dir: Path, rustc_version: str) -> TableCheck | None:
+    path = _cache_path(table, cache_dir, rustc_version)
     if path.is_file():
         try:
             return TableCheck(**json.loads(path.read_text(encoding="utf-8")))
         except (ValueError, TypeError):
-            pass
-    result = _run_runtime(table) if table.runtime else _run_probes(table)
-    if not result.failure:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.{id(result)}.tmp")
-        tmp.write_text(json.dumps(result.__dict__), encoding="utf-8")
-        os.replace(tmp, path)
-    return result
+            return None  # a damaged entry is simply recomputed
+    return None
+
+
+def _store(table: PermissionTable, result: TableCheck, cache_dir: Path, rustc_version: str) -> None:
+    if result.failure:
+        return  # a failure must show again on the next build
+    path = _cache_path(table, cache_dir, rustc_version)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.{id(result)}.tmp")
+    tmp.write_text(json.dumps(result.__dict__), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _diagnostics(stderr: str) -> list[dict]:
@@ -255,18 +280,29 @@ def _diagnostics(stderr: str) -> list[dict]:
     return found
 
 
-def _run_probes(table: PermissionTable) -> TableCheck:
+@dataclass
+class _Probing:
+    """One table's variants inside a probe crate: where each starts, and what each asks."""
+
+    program: Program
+    probes: list[Probe]
+    starts: list[int]  # 1-based crate line of each variant's first line; variant 0 is the program unprobed
+
+
+def _add_table(crate: list[str], table: PermissionTable, name: str) -> _Probing:
     program = build_program(table.listing)
     probes = _probes(table, program)
-    variants: list[Probe | None] = [None, *probes]
-    hoisted = [line for line in program.source.split("\n") if line.lstrip().startswith("#![")]
-    crate = ["#![allow(warnings)]", *hoisted]
     starts = []
-    for number, probe in enumerate(variants):
-        crate.append(f"mod __probe{number} {{ #![allow(warnings)] struct __Dead;")
-        starts.append(len(crate) + 1)  # 1-based line of the variant's first line
+    for number, probe in enumerate([None, *probes]):
+        crate.append(f"mod {name}_{number} {{ #![allow(warnings)] struct __Dead;")
+        starts.append(len(crate) + 1)
         crate.extend(line for line in _with_probe(program, probe) if not line.lstrip().startswith("#!["))
         crate.append("}")
+    return _Probing(program, probes, starts)
+
+
+def _compile_probes(crate: list[str]) -> list[dict] | str:
+    """rustc's errors for a probe crate, or why it could not judge the crate at all."""
     with tempfile.TemporaryDirectory(prefix="book-permissions-") as tmp:
         (Path(tmp) / "probes.rs").write_text("\n".join(crate) + "\n", encoding="utf-8")
         try:
@@ -274,13 +310,48 @@ def _run_probes(table: PermissionTable) -> TableCheck:
                                    "--error-format=json", "--crate-name", "probes", "-o", "probes.rmeta", "probes.rs"],
                                   cwd=tmp, capture_output=True, text=True, timeout=COMPILE_TIMEOUT, env=_clean_env())
         except subprocess.TimeoutExpired:
-            return TableCheck([], [], [], [], failure=f"rustc did not finish checking the table within {COMPILE_TIMEOUT} s")
+            return f"rustc did not finish checking the table within {COMPILE_TIMEOUT} s"
     errors = _diagnostics(proc.stderr)
     if any(e["line"] is None or e["code"] is None and e["message"].startswith(("expected", "mismatched closing",
                                                                                 "this file contains an unclosed"))
            for e in errors):
-        return TableCheck([], [], [], [], failure="a row names a line after which no statement can be inserted (the "
-                                                  "middle of an expression?); name lines that end a statement")
+        return ("a row names a line after which no statement can be inserted (the middle of an expression?); "
+                "name lines that end a statement")
+    return errors
+
+
+def _crate_header(tables: list[PermissionTable]) -> list[str]:
+    hoisted = {line for table in tables for line in build_program(table.listing).source.split("\n")
+               if line.lstrip().startswith("#![")}
+    return ["#![allow(warnings)]", *sorted(hoisted)]
+
+
+def _run_probes(table: PermissionTable) -> TableCheck:
+    crate = _crate_header([table])
+    probing = _add_table(crate, table, "__probe")
+    errors = _compile_probes(crate)
+    if isinstance(errors, str):
+        return TableCheck([], [], [], [], failure=errors)
+    return _read_probes(table, probing, errors)
+
+
+def _run_probe_batch(tables: list[PermissionTable]) -> list[TableCheck]:
+    """All tables in one crate, one rustc run; if the crate cannot be judged, each table on its own."""
+    if len(tables) == 1:
+        return [_run_probes(tables[0])]
+    crate = _crate_header(tables)
+    probings = [_add_table(crate, table, f"__table{n}") for n, table in enumerate(tables)]
+    errors = _compile_probes(crate)
+    if isinstance(errors, str):
+        return [_run_probes(table) for table in tables]
+    bounds = [p.starts[0] for p in probings] + [len(crate) + 1]
+    return [_read_probes(table, probing, [e for e in errors if bounds[n] <= e["line"] < bounds[n + 1]])
+            for n, (table, probing) in enumerate(zip(tables, probings))]
+
+
+def _read_probes(table: PermissionTable, probing: _Probing, errors: list[dict]) -> TableCheck:
+    """What rustc's errors (crate lines) say about each probe of one table."""
+    program, probes, starts = probing.program, probing.probes, probing.starts
 
     def variant_of(line: int) -> tuple[int, int]:
         number = max(i for i, start in enumerate(starts) if start <= line)
