@@ -72,9 +72,10 @@ def convert_book(book: Book, results_by_chapter: dict[str, dict[int, Result]], c
         published = publish(chapter, fragment)
         problems.extend(published.problems)
         checked = {line: table for (rel, line), table in (tables or {}).items() if rel == chapter.rel}
-        fragment, constructs, found = extract(chapter, published.html, results, checked)
+        linked = rewrite_chapter_links(published.html, keys)  # before extraction: constructs hold links too
+        fragment, constructs, found = extract(chapter, linked, results, checked)
         problems.extend(found)
-        fragment = label_title(rewrite_chapter_links(fragment, keys), chapter)
+        fragment = label_title(fragment, chapter)
         ids = set(ID_ATTR.findall(fragment))
         for construct in constructs:  # ids inside constructs, and the questions' own
             ids.update(ID_ATTR.findall(getattr(construct, "html", "") + getattr(construct, "explanation", "")

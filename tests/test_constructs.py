@@ -46,6 +46,7 @@ def test_the_web_edition_asks_without_giving_the_answer_away(built: Path) -> Non
     assert 'data-output="hi hi\n"' in page
     assert page.count('class="compiled compiled-ub"') == 1 and page.count('class="compiled compiled-safe"') == 1
     assert '<details class="deeper"' in page and "How borrows end" in page
+    assert 'href="01_first.html#part1-moving-a-value"' in page and not re.search(r'href="[^"]*\.md', page)
     assert page.count('<table class="permissions') == 2 and "needs W<span class=\"perm-verdict\">: missing" in page
     assert 'src="assets/quiz.js"' in page
 
@@ -64,6 +65,8 @@ def test_the_epub_links_each_question_to_its_answer_and_back(built: Path) -> Non
     with zipfile.ZipFile(built / "dist/mini-book.epub") as epub:
         text = epub.read("EPUB/02_second.xhtml").decode()
     assert "<script" not in text and "<form" not in text and "<details" not in text
+    assert 'href="01_first.xhtml#part1-moving-a-value"' in text  # a link inside an aside, rewritten like any other
+    assert not re.search(r'href="[^"]*\.md', text)
     for n in (1, 2, 3):
         assert f'href="#part2-check-{n}-answer"' in text and f'id="part2-check-{n}-answer"' in text
         assert f'<a href="#part2-check-{n}">Check yourself 2.{n}</a>' in text
