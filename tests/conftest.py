@@ -76,6 +76,31 @@ def assert_clean_failure(run: Run, *expected: str) -> None:
 
 
 @pytest.fixture(scope="session")
+def built_mini(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture book built once per test run (all targets); copy it (`copy_built`) before changing it."""
+    root = tmp_path_factory.mktemp("built-mini") / "book"
+    shutil.copytree(FIXTURES / "mini", root)
+    run = FixtureBook(root).build()
+    assert run.code == 0, run.err
+    return root
+
+
+def copy_built(built: Path, tmp_path: Path) -> FixtureBook:
+    """A private copy of a built fixture book, its dist/ being 'the last good build'."""
+    root = tmp_path / "book"
+    shutil.copytree(built, root, symlinks=True)
+    return FixtureBook(root)
+
+
+def digest_tree(folder: Path) -> dict[str, str]:
+    """Every file under `folder` with its SHA-256, to prove a build left them alone."""
+    import hashlib
+
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="session")
 def real_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real book, built once per test run into a temp folder (all targets).
 

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pytest
 
-from conftest import FixtureBook, assert_clean_failure
-
-
-def digest_tree(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+from conftest import FixtureBook, assert_clean_failure, copy_built, digest_tree
 
 
 BREAKAGES = {
@@ -27,25 +21,10 @@ BREAKAGES = {
 }
 
 
-@pytest.fixture(scope="module")
-def good_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fixture book built once, to copy: its dist/ is the 'last good build'."""
-    import shutil
-
-    from conftest import FIXTURES, FixtureBook as Book
-    root = tmp_path_factory.mktemp("good") / "book"
-    shutil.copytree(FIXTURES / "mini", root)
-    run = Book(root).build()
-    assert run.code == 0, run.err
-    return root
-
-
 @pytest.mark.parametrize("name", sorted(BREAKAGES))
-def test_failed_build_leaves_the_last_good_outputs_untouched(good_build: Path, tmp_path: Path, name: str) -> None:
-    import shutil
-    root = tmp_path / "book"
-    shutil.copytree(good_build, root)
-    book = FixtureBook(root)
+def test_failed_build_leaves_the_last_good_outputs_untouched(built_mini: Path, tmp_path: Path, name: str) -> None:
+    book = copy_built(built_mini, tmp_path)
+    root = book.root
     before = digest_tree(root / "dist")
     assert len(before) > 10
     breakage, message = BREAKAGES[name]

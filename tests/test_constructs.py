@@ -7,9 +7,7 @@ an author could, and expect a clear `file:line` message every time.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import shutil
 import zipfile
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -19,18 +17,14 @@ from pypdf import PdfReader
 
 from book.constructs import permission_rows
 from book.model import CodeBlock, PermissionCell, PermissionRow, PermissionTable
-from conftest import FIXTURES, FixtureBook, assert_clean_failure
+from conftest import FixtureBook, assert_clean_failure, copy_built, digest_tree
 
 CHAPTER = "chapters/02_second.md"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("constructs") / "book"
-    shutil.copytree(FIXTURES / "mini", root)
-    run = FixtureBook(root).build()
-    assert run.code == 0, run.err
-    return root
+def built(built_mini: Path) -> Path:
+    return built_mini
 
 
 def test_the_web_edition_asks_without_giving_the_answer_away(built: Path) -> None:
@@ -187,10 +181,8 @@ def test_a_box_must_follow_a_rejected_listing(fixture_book: FixtureBook) -> None
 
 
 def test_a_broken_construct_leaves_the_last_good_outputs_untouched(built: Path, tmp_path: Path) -> None:
-    root = tmp_path / "book"
-    shutil.copytree(built, root)
-    book = FixtureBook(root)
-    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(book.path("dist").rglob("*")) if p.is_file()}
+    book = copy_built(built, tmp_path)
+    before = digest_tree(book.path("dist"))
     book.edit(CHAPTER, "- [x] W", "- [ ] W")
     assert_clean_failure(book.build(), "this question has no right answer", "outputs from the last good build are unchanged")
-    assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(book.path("dist").rglob("*")) if p.is_file()} == before
+    assert digest_tree(book.path("dist")) == before

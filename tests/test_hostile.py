@@ -7,7 +7,6 @@ nor write anything outside the project.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -21,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from book.sanitize import audit_html, sanitize
-from conftest import FIXTURES, PROJECT, FixtureBook, Run, assert_clean_failure
+from conftest import FIXTURES, PROJECT, FixtureBook, Run, assert_clean_failure, copy_built, digest_tree
 
 # ---- script, handlers and dangerous URLs, whatever the Markdown spelling ------------------------
 
@@ -116,11 +115,6 @@ def traced(book: FixtureBook, *args: str) -> tuple[Run, str]:
     return Run(proc.returncode, proc.stdout, proc.stderr), log.read_text(errors="replace")
 
 
-def files_under(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 @pytest.mark.parametrize("target, message", [
     ("figures/box.svg#/../../../outside/secret.svg", "has a '?' or '#' part"),
     ("figures/box.svg#frag", "has a '?' or '#' part"),
@@ -137,12 +131,12 @@ def test_figure_paths_resolve_once_inside_the_figures_folder(fixture_book: Fixtu
     shutil.copy(figures / "box.svg", figures / "my fig.svg")
     (figures / "linked.svg").symlink_to(outside / "secret.svg")
     lines = append_payloads(fixture_book, "chapters/02_second.md", [f"![Innocent]({target})"])
-    before = files_under(outside.parent)
+    before = digest_tree(outside.parent)
     run, opened = traced(fixture_book, "build", "html", "epub", "--out", str(fixture_book.root / "dist"))
     assert_clean_failure(run, f"chapters/02_second.md:{lines[0]}: image", message)
     assert "HOSTILE-SECRET" not in opened  # never in a path the build touched...
     assert not re.search(rf'"{re.escape(str(outside))}/secret\.svg", O_RDONLY[^)]*\) = \d', opened)  # ...nor opened
-    after = files_under(outside.parent)
+    after = digest_tree(outside.parent)
     assert {k: v for k, v in after.items() if not k.startswith(("book/", "strace.log"))} == \
            {k: v for k, v in before.items() if not k.startswith(("book/", "strace.log"))}
 
@@ -269,25 +263,10 @@ def test_figure_content_is_checked(fixture_book: FixtureBook, name: str, content
 
 # ---- outputs: a failed or interrupted build changes nothing -------------------------------------
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("built") / "book"
-    shutil.copytree(FIXTURES / "mini", root)
-    run = FixtureBook(root).build()
-    assert run.code == 0, run.err
-    return root
-
-
-def copy_of(built: Path, tmp_path: Path) -> FixtureBook:
-    root = tmp_path / "book"
-    shutil.copytree(built, root, symlinks=True)
-    return FixtureBook(root)
-
-
-def test_a_refusal_found_while_printing_leaves_every_output_untouched(built: Path, tmp_path: Path) -> None:
+def test_a_refusal_found_while_printing_leaves_every_output_untouched(built_mini: Path, tmp_path: Path) -> None:
     """HTML and EPUB are ready before the PDF step refuses a file; none of them may reach dist/."""
-    book = copy_of(built, tmp_path)
-    before = files_under(book.path("dist"))
+    book = copy_built(built_mini, tmp_path)
+    before = digest_tree(book.path("dist"))
     book.path("styles").mkdir()
     for sheet in (PROJECT / "styles").glob("*.css"):
         shutil.copy(sheet, book.path("styles") / sheet.name)
@@ -296,13 +275,13 @@ def test_a_refusal_found_while_printing_leaves_every_output_untouched(built: Pat
     book.append("chapters/02_second.md", "\nA changed paragraph, so that every output is rendered again.\n")
     run = book.build()
     assert_clean_failure(run, "refused to load file:///etc/passwd", "outputs from the last good build are unchanged")
-    assert files_under(book.path("dist")) == before
+    assert digest_tree(book.path("dist")) == before
     assert not [p for p in book.root.iterdir() if p.name.startswith(".dist")]  # no staging folder left behind
 
 
-def test_ctrl_c_while_printing_leaves_every_output_untouched(built: Path, tmp_path: Path) -> None:
-    book = copy_of(built, tmp_path)
-    before = files_under(book.path("dist"))
+def test_ctrl_c_while_printing_leaves_every_output_untouched(built_mini: Path, tmp_path: Path) -> None:
+    book = copy_built(built_mini, tmp_path)
+    before = digest_tree(book.path("dist"))
     book.append("chapters/02_second.md", "\nA changed paragraph, so that every output is rendered again.\n")
     proc = subprocess.Popen([sys.executable, str(PROJECT / "build.py"), "build", "--root", str(book.root),
                              "--out", str(book.path("dist"))], stderr=subprocess.PIPE, text=True,
@@ -315,7 +294,7 @@ def test_ctrl_c_while_printing_leaves_every_output_untouched(built: Path, tmp_pa
     rest = proc.stderr.read()
     assert proc.wait(timeout=300) == 130, rest
     assert "Traceback" not in rest
-    assert files_under(book.path("dist")) == before
+    assert digest_tree(book.path("dist")) == before
     assert not [p for p in book.root.iterdir() if p.name.startswith(".dist")]
 
 
@@ -339,5 +318,5 @@ def test_sources_saved_by_any_common_editor_build_the_same_book(tmp_path: Path) 
                               "--out", str(root / "dist")], capture_output=True, text=True, timeout=900,
                              env={**os.environ, "SOURCE_DATE_EPOCH": "1767225600"})
         assert run.returncode == 0, f"{name}: {run.stderr}"
-        outputs[name] = files_under(book.path("dist"))
+        outputs[name] = digest_tree(book.path("dist"))
     assert all(files == outputs["lf"] for files in outputs.values()), {k: len(v) for k, v in outputs.items()}
