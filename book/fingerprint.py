@@ -61,10 +61,6 @@ class OutputManifest:
     def is_fresh(self, output: Path, print_: str) -> bool:
         return output.exists() and self.entries.get(str(output.resolve())) == print_
 
-    def record(self, output: Path, print_: str) -> None:
-        self.entries[str(output.resolve())] = print_
-        self.save()
-
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(f".{os.getpid()}.tmp")

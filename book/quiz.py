@@ -14,7 +14,7 @@ import re
 from lxml.html import HtmlElement
 
 from book.errors import Problem
-from book.htmlparts import inner_html, outer_html, parse, text_of
+from book.htmlparts import inner_html, outer_html, parse
 from book.listings import code_html, listing_label, result_html
 from book.model import Chapter, Choice, CodeBlock, Question, QuestionListing, SourceDiv
 from book.rustcheck import Result
@@ -149,12 +149,3 @@ def _drop_keep_tail(element: HtmlElement) -> None:
     else:
         parent.text = (parent.text or "") + (element.tail or "")
     parent.remove(element)
-
-
-def normalise_output(text: str) -> str:
-    """How a reader's predicted output is compared with the real one: line ends and trailing spaces ignored."""
-    return "\n".join(line.rstrip() for line in text.strip("\n").split("\n")).strip()
-
-
-def words(element_html: str) -> int:
-    return len(text_of(parse(f"<div>{element_html}</div>")).split())
