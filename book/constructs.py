@@ -23,7 +23,6 @@ from book.htmlparts import element_span
 from book.model import Aside, Box, Chapter, Construct, PermissionTable, Question
 from book.quiz import parse_question
 from book.rustcheck import Result
-from book.templating import render_template
 
 MARKED = ("quiz", "deeper", "ub", "safe")
 PLACEHOLDER = re.compile(r'<div data-construct="([a-z-]+-\d+)"></div>')
@@ -112,6 +111,7 @@ def expand(chapter: Chapter, html: str, target: str, **context: object) -> str:
 
 
 def render_construct(construct: Construct, target: str, **context: object) -> str:
+    from book.templating import render_template  # Jinja2 only when something is rendered
     if isinstance(construct, Question):
         return render_template(f"constructs/question.{target}.html.j2", q=construct, **context)
     if isinstance(construct, Aside):
@@ -125,6 +125,8 @@ def answer_key(chapter: Chapter, target: str, **context: object) -> str:
     """The answers to a chapter's questions, for the end of the chapter in print and the EPUB ("" on the web)."""
     if target == "web" or not chapter.questions:
         return ""
+    from book.templating import render_template
+
     return render_template(f"constructs/answers.{target}.html.j2", chapter=chapter, questions=chapter.questions,
                            **context)
 

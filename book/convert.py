@@ -13,8 +13,10 @@ import hashlib
 import html
 import json
 import os
+import pickle
 import re
 import subprocess
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import lru_cache
@@ -69,25 +71,71 @@ def convert_book(book: Book, results_by_chapter: dict[str, dict[int, Result]], c
         except (RuntimeError, subprocess.SubprocessError) as exc:
             return chapter, [Problem(chapter.rel, None, f"pandoc could not convert this chapter: {exc}")]
         problems = [_warning_problem(chapter, w) for w in warnings]
-        published = publish(chapter, fragment)
-        problems.extend(published.problems)
         checked = {line: table for (rel, line), table in (tables or {}).items() if rel == chapter.rel}
-        linked = rewrite_chapter_links(published.html, keys)  # before extraction: constructs hold links too
-        fragment, constructs, found = extract(chapter, linked, results, checked)
-        problems.extend(found)
-        fragment = label_title(fragment, chapter)
-        ids = set(ID_ATTR.findall(fragment))
-        for construct in constructs:  # ids inside constructs, and the questions' own
-            ids.update(ID_ATTR.findall(getattr(construct, "html", "") + getattr(construct, "explanation", "")
-                                       + getattr(construct, "prompt", "")))
-            ids.update(filter(None, (getattr(construct, "id", ""),)))
-        return replace(chapter, html=fragment, links=published.links, figures=published.figures, constructs=constructs,
-                       toc=tuple(extract_headings(fragment)), ids=frozenset(ids)), problems
+        key = _finished_key(chapter, fragment, checked)
+        done = _load_finished(cache_dir, key)
+        if done is None:
+            done, found = _finish(chapter, fragment, results, checked, keys)
+            problems.extend(found)
+            if not found:
+                _store_finished(cache_dir, key, done)
+        return replace(chapter, **done), problems
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         converted = list(pool.map(one, book.chapters))
     problems = [p for _, ps in converted for p in ps]
     return replace(book, chapters=tuple(c for c, _ in converted)), problems
+
+
+def _finish(chapter: Chapter, fragment: str, results: dict[int, Result], tables: dict[int, PermissionTable],
+            keys: dict[str, str]) -> tuple[dict, list[Problem]]:
+    """Pandoc's HTML -> what the chapter publishes: audited and sanitised, links rewritten, constructs taken out."""
+    published = publish(chapter, fragment)
+    problems = list(published.problems)
+    linked = rewrite_chapter_links(published.html, keys)  # before extraction: constructs hold links too
+    fragment, constructs, found = extract(chapter, linked, results, tables)
+    problems.extend(found)
+    fragment = label_title(fragment, chapter)
+    ids = set(ID_ATTR.findall(fragment))
+    for construct in constructs:  # ids inside constructs, and the questions' own
+        ids.update(ID_ATTR.findall(getattr(construct, "html", "") + getattr(construct, "explanation", "")
+                                   + getattr(construct, "prompt", "")))
+        ids.update(filter(None, (getattr(construct, "id", ""),)))
+    return dict(html=fragment, links=published.links, figures=published.figures, constructs=constructs,
+                toc=tuple(extract_headings(fragment)), ids=frozenset(ids)), problems
+
+
+def _finished_key(chapter: Chapter, fragment: str, tables: dict[int, PermissionTable]) -> str:
+    """Everything `_finish` reads: pandoc's HTML, the chapter, its checked tables, the figures, the pipeline's code."""
+    figures = chapter.path.parent / "figures"
+    stats = sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in figures.rglob("*") if p.is_file()) \
+        if figures.is_dir() else []
+    payload = [CACHE_VERSION, _pipeline_fingerprint(), str(chapter.path), chapter.key, chapter.source, fragment,
+               repr(sorted(tables.items())), stats]
+    return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
+
+
+def _load_finished(cache_dir: Path, key: str) -> dict | None:
+    path = cache_dir / "finished" / f"{key}.pickle"
+    try:
+        return pickle.loads(path.read_bytes())  # the project's own cache: never shared, never downloaded
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+        return None
+
+
+def _store_finished(cache_dir: Path, key: str, done: dict) -> None:
+    path = cache_dir / "finished" / f"{key}.pickle"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_bytes(pickle.dumps(done))
+    os.replace(tmp, path)
+
+
+@lru_cache(maxsize=None)
+def _pipeline_fingerprint() -> str:
+    """Changes when any of the pipeline's code or templates change."""
+    here = Path(__file__).resolve().parent
+    return hashlib.sha256(b"".join(p.read_bytes() for p in sorted(here.rglob("*")) if p.suffix in (".py", ".j2"))).hexdigest()
 
 
 @lru_cache(maxsize=None)

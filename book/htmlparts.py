@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from typing import TYPE_CHECKING
 
-import lxml.html
-from lxml.html import HtmlElement
+if TYPE_CHECKING:  # lxml is imported only when a construct is actually taken apart (a warm check never does)
+    from lxml.html import HtmlElement
 
 DIV_TAG = re.compile(r"<(/?)div\b[^>]*>")
 
@@ -31,15 +32,21 @@ def element_span(fragment: str, marker: str) -> tuple[int, int] | None:
 
 
 def parse(fragment: str) -> HtmlElement:
+    import lxml.html
+
     return lxml.html.fragment_fromstring(fragment)
 
 
 def outer_html(element: HtmlElement) -> str:
+    import lxml.html
+
     return lxml.html.tostring(element, encoding="unicode", with_tail=False)
 
 
 def inner_html(element: HtmlElement) -> str:
     """The element's content as HTML, without its own tags."""
+    import lxml.html
+
     text = html_lib.escape(element.text or "", quote=False)
     return text + "".join(lxml.html.tostring(child, encoding="unicode", with_tail=True) for child in element)
 

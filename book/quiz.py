@@ -10,14 +10,16 @@ already judged against rustc. See AUTHORING.md.
 from __future__ import annotations
 
 import re
-
-from lxml.html import HtmlElement
+from typing import TYPE_CHECKING
 
 from book.errors import Problem
 from book.htmlparts import inner_html, outer_html, parse
 from book.listings import code_html, listing_label, result_html
 from book.model import Chapter, Choice, CodeBlock, Question, QuestionListing, SourceDiv
 from book.rustcheck import Result
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
 
 ANSWERS = {"run": "It compiles and runs", "compile_fail": "It does not compile",
            "should_panic": "It compiles, then panics at run time"}

@@ -128,6 +128,8 @@ def attached_listing(lines: list[str], code_blocks: list[CodeBlock] | tuple[Code
 PAIRS = {"[": "]", "(": ")", "<": ">"}
 CLOSERS = {close: open_ for open_, close in PAIRS.items()}
 MAX_BACKTICK_RUN = 32
+BRACKET = re.compile(r"[\[\]()<>]")
+BACKTICKS = re.compile(r"`+")
 
 
 def _open_brackets(rel: str, line: str, number: int, depth: dict[str, int], result: ScanResult) -> dict[str, int]:
@@ -138,7 +140,8 @@ def _open_brackets(rel: str, line: str, number: int, depth: dict[str, int], resu
     unclosed `[a](` several. Prose never leaves more than a few open.
     """
     depth = dict(depth)
-    for char in line:
+    for match in BRACKET.finditer(line):  # only the brackets, not every character of the line
+        char = match.group(0)
         if char in PAIRS:
             depth[char] = depth.get(char, 0) + 1
             if depth[char] > MAX_OPEN:
@@ -149,7 +152,7 @@ def _open_brackets(rel: str, line: str, number: int, depth: dict[str, int], resu
                 return {}
         elif char in CLOSERS and depth.get(CLOSERS[char]):
             depth[CLOSERS[char]] -= 1
-    longest = max((len(run) for run in re.findall(r"`+", line)), default=0)
+    longest = max((len(run) for run in BACKTICKS.findall(line)), default=0) if "`" in line else 0
     if longest > MAX_BACKTICK_RUN:
         result.problems.append(Problem(rel, number, f"a run of {longest} backticks; use at most {MAX_BACKTICK_RUN}"))
     return depth
