@@ -111,17 +111,20 @@ def test_permalink_points_at_its_heading(page: Page, site: str, start: str) -> N
 def test_search_finds_a_phrase_from_part_7_and_opens_it(page: Page, site: str, start: str) -> None:
     page.goto(site + start)
     page.fill("#search-input", "a cycle of strong references")
-    first = page.locator("#search-results li a").first
-    first.wait_for()
-    assert "Part 7" in page.locator("#search-results li").first.inner_text()
-    first.click()
+    page.locator("#search-results li a").first.wait_for()
+    titles = page.locator("#search-results li a").all_inner_texts()
+    assert "cycle" in titles[0].lower()  # a section titled with the words comes first
+    part7 = page.locator("#search-results li a", has_text="Part 7").first
+    assert titles.index(part7.inner_text()) < 3
+    part7.click()
     page.wait_for_function("location.hash.startsWith('#part7')")
     target = page.evaluate("location.hash.slice(1)")
     assert heading_in_view(page, target)
-    assert "a cycle of strong references" in page.evaluate(
-        """id => { let e = document.getElementById(id), text = '';
-                   for (let n = e.nextElementSibling; n && !/^H[12]$/.test(n.tagName); n = n.nextElementSibling) text += n.textContent;
-                   return text.replace(/\\s+/g, ' '); }""", target)
+    section = page.evaluate(
+        """id => { let e = document.getElementById(id), text = e.textContent;
+                   for (let n = e.nextElementSibling; n && !/^H[123]$/.test(n.tagName); n = n.nextElementSibling) text += n.textContent;
+                   return text.replace(/\\s+/g, ' ').toLowerCase(); }""", target)
+    assert all(word in section for word in ("cycle", "strong", "reference"))  # every word is in its title or text
 
 
 def test_theme_toggle_switches_and_is_remembered(page: Page, site: str) -> None:
@@ -180,3 +183,137 @@ def test_axe_finds_no_serious_accessibility_problems(browser: Browser, site: str
         }""")
         assert violations == [], f"{name} ({theme}): {violations}"
     context.close()
+
+
+# Search, from file:// as a reader who opens dist/html/index.html straight from disk would use it.
+
+@pytest.fixture(scope="module")
+def disk(real_book: Path) -> str:
+    return (real_book / "html").as_uri() + "/"
+
+
+def search_for(page: Page, query: str) -> list[dict[str, str]]:
+    """Type a query and wait for its results: each with its link text, href and highlighted words."""
+    page.fill("#search-input", "")
+    page.fill("#search-input", query)
+    page.wait_for_function("""q => { const p = document.getElementById('search-results');
+        return document.getElementById('search-input').value === q && !p.hidden && p.dataset.query === q; }""", arg=query)
+    return page.evaluate("""() => [...document.querySelectorAll('#search-results li')].map(li => ({
+        link: li.querySelector('a').textContent, href: li.querySelector('a').getAttribute('href'),
+        marks: [...li.querySelectorAll('mark')].map(m => m.textContent.toLowerCase())}))""")
+
+
+@pytest.mark.parametrize("query, first, marked", [
+    ("lifetimes", "Part 3: Lifetimes", "lifetime"),                  # a stem: "lifetimes" finds "lifetime"
+    ("lifetiem", "Part 3: Lifetimes", "lifetime"),                   # a typo
+    ("borow checker", "Appendix B: Glossary Borrow checker", "borrow"),  # a typo in a phrase; the titled section first
+    ("interior mutability", "Part 6: Interior Mutability", "mutability"),
+    ("refcell", "Part 6: Interior Mutability What RefCell costs", "refcell"),
+    ("array", "Part 4: Memory Allocation: Stack vs. Heap Large arrays and Box::new", "array"),  # stems as lunr.js does
+])
+def test_search_finds_what_was_meant(page: Page, disk: str, query: str, first: str, marked: str) -> None:
+    page.goto(disk + "index.html")
+    results = search_for(page, query)
+    assert results[0]["link"] == first, [r["link"] for r in results[:5]]
+    assert len(results) == 12  # the best twelve of many
+    assert all(any(m.startswith(marked) for m in r["marks"]) for r in results[:5]), results[:5]
+
+
+def test_search_matches_prefixes_while_typing(page: Page, disk: str) -> None:
+    page.goto(disk + "05_smart_pointers.html")
+    results = search_for(page, "borrow chec")
+    assert results[0]["link"] == "Appendix B: Glossary Borrow checker"
+    assert "checker" in results[0]["marks"]
+    assert all(any(m.startswith("lifet") for m in r["marks"]) for r in search_for(page, "lifet")[:5])
+
+
+def test_search_with_no_result_says_so(page: Page, disk: str) -> None:
+    page.goto(disk + "index.html")
+    page.fill("#search-input", "quantum chromodynamics")
+    page.wait_for_selector("#search-results .search-none")
+    assert page.inner_text("#search-results") == "No section matches “quantum chromodynamics”."
+    assert page.locator("#search-results li").count() == 0
+    assert page.inner_text("#search-status") == "No section matches quantum chromodynamics"
+
+
+def test_search_results_link_to_the_right_page_in_each_edition(page: Page, disk: str) -> None:
+    page.goto(disk + "index.html")
+    assert {r["href"] for r in search_for(page, "reference cycles")} >= {"#part7-reference-cycles"}
+    page.goto(disk + "02_borrowing_and_references.html")
+    hrefs = [r["href"] for r in search_for(page, "reference cycles")]
+    assert "07_memory_leaks.html#part7-reference-cycles" in hrefs
+    assert search_for(page, "memory leaks in rust")[0]["href"] == "07_memory_leaks.html"  # a part's opening: its page
+
+
+def test_search_by_keyboard(page: Page, disk: str) -> None:
+    page.goto(disk + "index.html")
+    focused = "document.activeElement.matches('#search-input') ? 'input' : document.activeElement.textContent"
+    page.focus("#search-input")
+    links = [r["link"] for r in search_for(page, "borrow checker")]
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate(focused) == links[0]
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate(focused) == links[2]
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    assert page.evaluate(focused) == "input"
+    page.keyboard.press("Escape")  # closes the results, keeps the words
+    assert page.is_hidden("#search-results") and page.input_value("#search-input") == "borrow checker"
+    page.keyboard.press("Escape")  # then clears them
+    assert page.input_value("#search-input") == ""
+    search_for(page, "borrow checker")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Escape")  # from a result: back to the words
+    assert page.evaluate(focused) == "input" and page.is_hidden("#search-results")
+    search_for(page, "borrow checker")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    href = page.evaluate("document.activeElement.getAttribute('href')")
+    page.keyboard.press("Enter")  # follows the result; the section gets the focus
+    page.wait_for_function("h => location.hash === h", arg=href)
+    assert page.is_hidden("#search-results")
+    assert page.evaluate("'#' + document.activeElement.id") == href
+    assert heading_in_view(page, href[1:])
+    page.goto(disk + "03_lifetimes.html")
+    page.focus("#search-input")
+    first = search_for(page, "interior mutability")[0]["href"]
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # Enter in the box opens the first result
+    assert page.url == disk + first
+
+
+def test_search_works_offline_from_disk(browser: Browser, disk: str) -> None:
+    context = browser.new_context()
+    tab = context.new_page()
+    requests: list[str] = []
+    errors: list[str] = []
+    tab.on("request", lambda r: requests.append(r.url))
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.goto(disk + "introduction.html")
+    assert search_for(tab, "weak")
+    assert errors == []
+    assert all(url.startswith(disk) for url in requests), [u for u in requests if not u.startswith(disk)]
+    assert any(url.endswith("assets/search-index.js") for url in requests)
+    assert any(url.endswith("assets/lunr.min.js") for url in requests)
+    context.close()
+
+
+def test_lunr_js_finds_every_term_lunr_py_indexed(page: Page, disk: str) -> None:
+    """The index was built in Python; the page splits and stems with lunr.js. They must agree on every word."""
+    page.goto(disk + "index.html")
+    mismatches = page.evaluate("""() => new Promise(done => bookSearch.load(() => {
+        const data = window.BOOK_SEARCH, fields = data.index.fields, indexed = new Map();
+        data.index.invertedIndex.forEach(([t, posting]) => fields.forEach(f =>
+            Object.keys(posting[f]).forEach(ref => indexed.set(f + '/' + ref + '/' + t, true))));
+        const mine = new Map();
+        data.docs.forEach((doc, ref) => fields.forEach(f => bookSearch.words(doc[f]).forEach(w => {
+            const t = bookSearch.term(w); if (t) mine.set(f + '/' + ref + '/' + t, true); })));
+        const missing = [...mine.keys()].filter(k => !indexed.has(k)), extra = [...indexed.keys()].filter(k => !mine.has(k));
+        done({missing: missing.slice(0, 10), extra: extra.slice(0, 10), total: indexed.size});
+    }))""")
+    assert mismatches["missing"] == [] and mismatches["extra"] == []
+    assert mismatches["total"] > 40000
