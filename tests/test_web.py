@@ -317,3 +317,62 @@ def test_lunr_js_finds_every_term_lunr_py_indexed(page: Page, disk: str) -> None
     }))""")
     assert mismatches["missing"] == [] and mismatches["extra"] == []
     assert mismatches["total"] > 40000
+
+
+# The phone layout: the contents fold behind a button so the text starts on the first screen.
+
+@pytest.mark.parametrize("width, height", [(320, 568), (375, 667), (768, 1024)])
+def test_on_a_phone_the_text_starts_on_the_first_screen(browser: Browser, disk: str, width: int, height: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": height})
+    tab = context.new_page()
+    for name in ("index.html", "03_lifetimes.html", "appendix_b_glossary.html"):
+        tab.goto(disk + name)
+        assert tab.get_attribute(".toc-toggle", "aria-expanded") == "false"
+        assert tab.is_hidden("#toc")
+        first_text = tab.evaluate("""() => { const p = document.querySelector('main section > p');
+            return p.getBoundingClientRect().top; }""")
+        assert first_text < height - 40, (name, first_text)
+    context.close()
+
+
+def test_phone_menu_by_keyboard_keeps_the_current_part_marked(browser: Browser, disk: str) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 667})
+    tab = context.new_page()
+    tab.goto(disk + "03_lifetimes.html")
+    button = tab.get_by_role("button", name="Contents Part 3: Lifetimes")
+    assert button.get_attribute("aria-controls") == "toc"
+    for _ in range(12):  # the button is reached with Tab, after the header's controls
+        tab.keyboard.press("Tab")
+        if tab.evaluate("document.activeElement.classList.contains('toc-toggle')"):
+            break
+    else:
+        pytest.fail("Tab never reached the contents button")
+    tab.keyboard.press("Enter")
+    assert button.get_attribute("aria-expanded") == "true"
+    assert tab.is_visible("#toc")
+    current = tab.locator("#toc [aria-current='page']")
+    assert current.inner_text() == "Part 3 Lifetimes" and current.is_visible()
+    assert tab.evaluate("getComputedStyle(document.querySelector('#toc li.current > a')).borderLeftStyle") == "solid"
+    assert tab.locator("#toc li.current ol a").first.is_visible()  # and its sections
+    assert not tab.locator("#toc li:not(.current) ol a").first.is_visible()
+    tab.keyboard.press("Tab")  # the contents come next in the tab order
+    assert tab.evaluate("document.activeElement.closest('#toc') !== null")
+    tab.keyboard.press("Escape")  # closes the menu and returns to its button
+    assert button.get_attribute("aria-expanded") == "false" and tab.is_hidden("#toc")
+    assert tab.evaluate("document.activeElement.classList.contains('toc-toggle')")
+    tab.keyboard.press("Space")
+    assert tab.is_visible("#toc")
+    tab.click("#toc a[href$='#part3-the-static-lifetime']")  # a section of this part: the menu folds, the text shows
+    tab.wait_for_function("location.hash === '#part3-the-static-lifetime'")
+    assert tab.is_hidden("#toc") and heading_in_view(tab, "part3-the-static-lifetime")
+    tab.set_viewport_size({"width": 1280, "height": 800})  # wider: no button, the contents beside the text
+    assert tab.is_hidden(".toc-toggle") and tab.is_visible("#toc")
+    context.close()
+
+
+def test_without_its_script_the_phone_contents_stay_open(browser: Browser, disk: str) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 667}, java_script_enabled=False)
+    tab = context.new_page()
+    tab.goto(disk + "03_lifetimes.html")
+    assert tab.is_hidden(".toc-toggle") and tab.is_visible("#toc")
+    context.close()

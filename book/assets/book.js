@@ -1,4 +1,5 @@
-/* The web edition's behaviour: theme toggle and copy buttons. Search is in search.js. */
+/* The web edition's behaviour: theme toggle, copy buttons, the phone contents menu.
+   Search is in search.js. */
 (function () {
   "use strict";
 
@@ -54,6 +55,27 @@
     });
   }
 
-  function start() { setupTheme(); setupCopyButtons(); }
+  /* Phones: the contents fold away behind a button above the text (screen.css shows
+     the button below 900 px). Without this script the contents simply stay open. */
+  function setupContentsMenu() {
+    var button = document.querySelector(".toc-toggle");
+    var nav = document.getElementById("toc");
+    if (!button || !nav) return;
+    function folds() { return getComputedStyle(button).display !== "none"; }
+    function open(yes) { button.setAttribute("aria-expanded", yes ? "true" : "false"); }
+    open(false);
+    button.addEventListener("click", function () { open(button.getAttribute("aria-expanded") !== "true"); });
+    nav.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && folds() && button.getAttribute("aria-expanded") === "true") {
+        open(false);
+        button.focus();
+      }
+    });
+    nav.addEventListener("click", function (event) {  /* a link on this page: show where it leads */
+      if (event.target.closest("a") && folds()) open(false);
+    });
+  }
+
+  function start() { setupTheme(); setupCopyButtons(); setupContentsMenu(); }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
 })();

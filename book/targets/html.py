@@ -2,10 +2,11 @@
 
 `dist/html/index.html` is the single-page edition; `introduction.html`,
 `01_introduction_to_ownership.html`, ... are the multi-page edition with
-previous/next links. Both share the styles, the scripts (theme and copy
-buttons in book.js; search in search.js with lunr.js), a search index built
-with the book (search.py) and the figures, all copied beside the pages, so the
-site works from the file system and from any static host.
+previous/next links. Both share the styles, the scripts (theme, copy buttons
+and the phone contents menu in book.js; search in search.js with lunr.js), a
+search index built with the book (search.py) and the figures, all copied
+beside the pages, so the site works from the file system and from any static
+host.
 """
 
 from __future__ import annotations
