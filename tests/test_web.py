@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import http.server
 import threading
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -168,21 +169,6 @@ def test_nothing_overflows_horizontally_except_code(browser: Browser, site: str,
     context.close()
 
 
-@pytest.mark.parametrize("theme", ["light", "dark"])
-def test_axe_finds_no_serious_accessibility_problems(browser: Browser, site: str, theme: str) -> None:
-    context = browser.new_context(color_scheme=theme)
-    page = context.new_page()
-    for name in ("introduction.html", "06_interior_mutability.html"):
-        page.goto(site + name)
-        assert page.evaluate("document.documentElement.dataset.theme") == theme
-        page.add_script_tag(path=str(AXE))
-        violations = page.evaluate("""async () => {
-            const result = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa']}});
-            return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-                .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
-        }""")
-        assert violations == [], f"{name} ({theme}): {violations}"
-    context.close()
 
 
 # Search, from file:// as a reader who opens dist/html/index.html straight from disk would use it.
@@ -375,4 +361,103 @@ def test_without_its_script_the_phone_contents_stay_open(browser: Browser, disk:
     tab = context.new_page()
     tab.goto(disk + "03_lifetimes.html")
     assert tab.is_hidden(".toc-toggle") and tab.is_visible("#toc")
+    context.close()
+
+
+# Accessibility: axe-core on every page, in every state a reader can put it in.
+
+A11Y = Path(__file__).resolve().parent / "a11y_states.js"
+PHONE_WIDTHS = (320, 375, 600, 768, 900)  # narrow to wide: what scrolls at one width mostly scrolls at the narrower ones
+DESKTOP_WIDTHS = (901, 1024, 1280)  # the contents sit beside the text from 901 px
+THEMES = ("light", "dark")
+
+
+class States:
+    """Puts pages through their states and collects what axe finds in each (see a11y_states.js)."""
+
+    def __init__(self, tab: Page):
+        self.tab = tab
+        self.known: set[str] = set()
+        self.problems: list[str] = []
+        self.states = 0
+        self.runs: list[list] = []
+
+    def load(self, url: str) -> None:
+        self.tab.goto(url)
+        self.tab.add_script_tag(path=str(AXE))
+        self.tab.add_script_tag(path=str(A11Y))
+        self.tab.evaluate("known => bookA11y.know(known)", sorted(self.known))
+        self.tab.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")  # asides open
+
+    def check(self, where: str) -> None:
+        """Check the page as it is now, in both themes."""
+        found = self.tab.evaluate("([where, themes]) => bookA11y.check(where, themes)", [where, list(THEMES)])
+        self.known.update(found["styles"])
+        self.problems += found["violations"]
+        self.runs += found["runs"]
+        self.states += found["states"]
+
+
+def every_page(real_book: Path) -> list[str]:
+    pages = ["index.html"] + sorted(p.name for p in (real_book / "html").glob("*.html") if p.name != "index.html")
+    assert len(pages) >= 15
+    return pages
+
+
+def test_axe_finds_no_serious_problem_on_any_page_at_any_width_in_either_theme(browser: Browser, site: str,
+                                                                               real_book: Path) -> None:
+    """Every page, 8 widths from 320 to 1280 px, both themes, the phone menu open and closed, search results showing."""
+    context = browser.new_context(viewport={"width": PHONE_WIDTHS[0], "height": 800})
+    states = States(context.new_page())
+    started = time.perf_counter()
+    pages = every_page(real_book)
+    # smallest first and the one-page edition last: a text style is checked on the smallest page that has it
+    for name in sorted(pages[1:], key=lambda p: (real_book / "html" / p).stat().st_size) + pages[:1]:
+        states.load(site + name)
+        search_for(states.tab, "borrow checker")  # results stay open through every state of the page
+        order = ("open", "closed")
+        for width in PHONE_WIDTHS:
+            states.tab.set_viewport_size({"width": width, "height": 800})
+            for menu in order:
+                assert states.tab.evaluate("open => bookA11y.menu(open)", menu == "open")
+                states.check(f"{name} {width}px menu {menu}")
+            order = order[::-1]  # the state it is in first
+        for width in DESKTOP_WIDTHS:
+            states.tab.set_viewport_size({"width": width, "height": 800})
+            assert not states.tab.evaluate("bookA11y.menu(false)")  # no menu button
+            states.check(f"{name} {width}px")
+    elapsed = time.perf_counter() - started
+    kinds = {kind: f"{sum(1 for r in states.runs if r[0] == kind)} runs, {sum(r[2] for r in states.runs if r[0] == kind) / 1000:.1f} s"
+             for kind in ("structure", "scrolling", "colours")}
+    print(f"\naxe: {len(pages)} pages, {states.states} states, {len(states.known)} text styles, {elapsed:.1f} s; {kinds}")
+    assert states.problems == []
+    assert states.states == len(pages) * 2 * (len(PHONE_WIDTHS) * 2 + len(DESKTOP_WIDTHS))
+    context.close()
+
+
+def test_the_state_checks_catch_what_only_some_states_show(browser: Browser) -> None:
+    """A test that cannot fail proves nothing: each problem here shows only in one state."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    states = States(context.new_page())
+    states.tab.set_content("""<!DOCTYPE html><html lang="en" data-theme="light"><head><title>States</title><style>
+        :root[data-theme="dark"] body { background: #111; color: #eee; }
+        :root[data-theme="dark"] .faint { color: #333; }
+        .wide { overflow-x: auto; } .wide div { width: 700px; }
+        @media (max-width: 500px) { .narrow-only { display: block !important; } }
+        </style></head><body><main><h1>States</h1>
+        <p id="faint" class="faint">Faint only in the dark theme.</p>
+        <div id="wide" class="wide"><div>Scrolls, with nothing to focus, only below 700 px.</div></div>
+        <button id="narrow-only" class="narrow-only" style="display: none"></button>
+        <button class="theme-toggle" onclick="document.documentElement.dataset.theme =
+            document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark'">Theme</button></main></body></html>""")
+    states.tab.add_script_tag(path=str(AXE))
+    states.tab.add_script_tag(path=str(A11Y))
+    states.check("wide")
+    assert states.problems == ["wide dark: colours color-contrast: #faint"]
+    assert {r[0] for r in states.runs} == {"structure", "colours"}
+    states.tab.set_viewport_size({"width": 400, "height": 800})
+    states.check("narrow")
+    assert [p.split(" ", 1)[0] for p in states.problems[1:]] == ["narrow", "narrow"]
+    assert [p.split(": ", 1)[1] for p in states.problems[1:]] == ["structure button-name: #narrow-only",
+                                                                  "scrolling scrollable-region-focusable: #wide"]
     context.close()

@@ -89,8 +89,9 @@ def _web_chapter(chapter: Chapter, fragment: str) -> Chapter:
 
 
 def focusable_code(fragment: str) -> str:
-    """Listings scroll sideways on screen, so keyboard users must be able to focus them."""
-    return fragment.replace("<pre>", '<pre tabindex="0">').replace('<pre class="code"', '<pre tabindex="0" class="code"')
+    """Listings and tables scroll sideways on screen (tables on a phone), so keyboard users must be able to focus them."""
+    return (fragment.replace("<pre>", '<pre tabindex="0">').replace('<pre class="code"', '<pre tabindex="0" class="code"')
+            .replace("<table>", '<table tabindex="0">'))
 
 
 def used_figures(book: Book) -> list[str]:
