@@ -109,7 +109,7 @@
     });
     return out + escapeHtml(text.slice(at, to));
   }
-  /* The 200 characters of the text that show the most different matched words. */
+  /* About 200 characters of the text that show the most different matched words. */
   function snippet(doc, matched) {
     var text = doc.x, found = hits(text, matched), width = 200;
     var best = 0, bestCount = -1;
@@ -119,8 +119,12 @@
       var count = Object.keys(seen).length;
       if (count > bestCount) { best = i; bestCount = count; }
     }
-    var from = found.length ? Math.max(0, found[best].start - 60) : 0;
-    if (from > 0) { var space = text.indexOf(" ", from); from = space >= 0 && space < found[best].start ? space + 1 : from; }
+    var first = found.length ? found[best].start : 0, from = Math.max(0, first - 60);
+    var sentence = text.lastIndexOf(". ", first);  /* start with the sentence when it starts close enough */
+    if (sentence >= 0 && sentence >= first - 120) { from = sentence + 2; } else if (from > 0) {
+      var space = text.indexOf(" ", from);
+      from = space >= 0 && space < first ? space + 1 : from;
+    }
     var to = Math.min(text.length, from + width + 60);
     if (to < text.length) { var cut = text.lastIndexOf(" ", to); to = cut > from ? cut : to; }
     return (from > 0 ? "… " : "") + marked(text, found, from, to) + (to < text.length ? " …" : "");
