@@ -25,14 +25,11 @@ from collections import Counter
 from functools import lru_cache
 from typing import Callable
 
-from lunr.builder import Builder
-from lunr.field_ref import FieldRef
 from lunr.idf import idf as Idf
 from lunr.stemmer import PorterStemmer
 from lunr.stop_word_filter import stop_word_filter
 from lunr.token import Token
 from lunr.trimmer import trimmer
-from lunr.vector import Vector
 
 from book.model import Book, Chapter
 
@@ -102,81 +99,47 @@ def terms(text: str) -> list[str]:
     return [t for t in map(term, words(text)) if t]
 
 
-class _Builder(Builder):
-    """lunr.py's builder, given terms already through the pipeline (each distinct word is stemmed once)."""
-
-    def add_terms(self, ref: str, fields: dict[str, list[str]], boost: float = 1) -> None:
-        """What `Builder.add` does after tokenising and running the pipeline, without per-token copies."""
-        self._documents[ref] = {"boost": boost}
-        self.document_count += 1
-        for field_name in self._fields:
-            field_terms = fields[field_name]
-            field_ref = str(FieldRef(ref, field_name))
-            counts = Counter(field_terms)
-            self.field_term_frequencies[field_ref] = counts
-            self.field_lengths[field_ref] = len(field_terms)
-            for field_term in counts:
-                posting = self.inverted_index.get(field_term)
-                if posting is None:
-                    posting = {name: {} for name in self._fields}
-                    posting["_index"] = self.term_index
-                    self.term_index += 1
-                    self.inverted_index[field_term] = posting
-                posting[field_name][ref] = {}
-
-    def _create_field_vectors(self) -> None:
-        """lunr.py's BM25 weights, same formula and rounding, with each vector built in one sort.
-
-        lunr.py inserts term by term into a sorted list, which was two thirds
-        of the index's build time. tests/test_search_index.py checks the result is
-        byte for byte what lunr.py's own Builder writes.
-        """
-        idfs: dict[str, float] = {}
-        k1, b = self._k1, self._b
-        self.field_vectors = {}
-        for field_ref, frequencies in self.field_term_frequencies.items():
-            if not frequencies:  # no terms: nothing to weigh (and an average length that may be 0)
-                self.field_vectors[field_ref] = Vector()
-                continue
-            ref = FieldRef.from_string(field_ref)
-            field_name = ref.field_name
-            norm = k1 * (1 - b + b * (self.field_lengths[field_ref] / self.average_field_length[field_name]))
-            boost = self._fields[field_name].boost
-            doc_boost = self._documents[ref.doc_ref].get("boost", 1)
-            weights = []
-            for field_term, tf in frequencies.items():
-                posting = self.inverted_index[field_term]
-                if field_term not in idfs:
-                    idfs[field_term] = Idf(posting, self.document_count)
-                score = idfs[field_term] * ((k1 + 1) * tf) / (norm + tf)
-                score *= boost
-                score *= doc_boost
-                weights.append((posting["_index"], round(score, 3)))
-            weights.sort()
-            self.field_vectors[field_ref] = Vector([x for pair in weights for x in pair])
-
-    def _create_token_set(self) -> None:
-        self.token_set = None  # lunr.js rebuilds it from the inverted index when it loads
-
-
 def build_index(entries: list[dict[str, str]]) -> dict:
-    """The serialised lunr index of `entries`; document refs are their positions."""
-    builder = _Builder()
-    builder.ref("ref")
-    builder.field("t", boost=TITLE_BOOST)
-    builder.field("x")
-    builder.search_pipeline.add(_search_stemmer)
+    """The serialised lunr index of `entries` (document refs are their positions), as lunr.py writes it.
+
+    This is lunr.py's Builder (`add`, `build`, `Index.serialize`) with the same
+    BM25 weights, rounding and order, in one pass over terms that went through
+    the pipeline once per distinct word (lunr.py's own loop copies metadata for
+    every token and inserts every weight into a sorted list, about five times
+    slower on this book). tests/test_search_index.py checks the output is byte
+    for byte what lunr.py's Builder writes.
+    """
+    fields = {"t": TITLE_BOOST, "x": 1}
+    inverted: dict[str, dict] = {}
+    counted = []
     for number, entry in enumerate(entries):
-        boost = OPENING_BOOST if entry.get("o") else 1
-        builder.add_terms(str(number), {"t": terms(entry["t"]), "x": terms(entry["x"])}, boost)
-    return builder.build().serialize()
-
-
-def _search_stemmer(token: Token, i: int | None = None, tokens: list | None = None) -> Token:
-    return token.update(lambda s, metadata=None: _stemmer.stem(s))
-
-
-_search_stemmer.label = "stemmer"  # lunr.js runs its own stemmer at query time
+        ref = str(number)
+        for field in fields:
+            field_terms = terms(entry[field])
+            counts = Counter(field_terms)
+            counted.append((f"{field}/{ref}", field, counts, len(field_terms), OPENING_BOOST if entry.get("o") else 1))
+            for field_term in counts:
+                posting = inverted.get(field_term)
+                if posting is None:
+                    posting = inverted[field_term] = {name: {} for name in fields} | {"_index": len(inverted)}
+                posting[field][ref] = {}
+    average = {field: sum(c[3] for c in counted if c[1] == field) / len(entries) for field in fields}
+    idfs = {t: Idf(posting, len(entries)) for t, posting in inverted.items()}
+    k1, b = 1.2, 0.75  # lunr's defaults
+    vectors = []
+    for field_ref, field, counts, length, boost in counted:
+        weights = []
+        if counts:
+            norm = k1 * (1 - b + b * (length / average[field]))
+            for field_term, tf in counts.items():
+                score = idfs[field_term] * ((k1 + 1) * tf) / (norm + tf)
+                score *= fields[field]
+                score *= boost
+                weights.append((inverted[field_term]["_index"], round(score, 3)))
+            weights.sort()
+        vectors.append([field_ref, [x for pair in weights for x in pair]])
+    return {"version": JS_VERSION, "fields": list(fields), "fieldVectors": vectors,
+            "invertedIndex": [[t, inverted[t]] for t in sorted(inverted)], "pipeline": ["stemmer"]}
 
 
 def search_script(book: Book, page_file: Callable[[Chapter], str]) -> str:
