@@ -211,8 +211,10 @@ window.bookA11y = (function () {
     var current = document.documentElement.dataset.theme;
     themes = themes.slice().sort(function (a, b) { return (b === current) - (a === current); });
     for (var i = 0; i < themes.length; i++) {
+      var started = performance.now();
       setTheme(themes[i]);
       var now = survey(), label = where + " " + themes[i];
+      found.runs.push(["survey", 0, Math.round(performance.now() - started)]);
       var problems = [].concat(await structure(now, found), await scrolling(now, found), await colours(now, known, found));
       found.violations = found.violations.concat(problems.map(function (p) { return label + ": " + p; }));
       if (document.documentElement.scrollWidth > window.innerWidth) found.violations.push(label + ": the page scrolls sideways");

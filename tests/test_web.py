@@ -178,6 +178,16 @@ def disk(real_book: Path) -> str:
     return (real_book / "html").as_uri() + "/"
 
 
+@pytest.fixture(scope="module")
+def searching(browser: Browser, disk: str) -> Iterator[Page]:
+    """One part page for the queries: loading the index once keeps them quick."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.goto(disk + "introduction.html")
+    yield tab
+    context.close()
+
+
 def search_for(page: Page, query: str) -> list[dict[str, str]]:
     """Type a query and wait for its results: each with its link text, href and highlighted words."""
     page.fill("#search-input", "")
@@ -197,29 +207,25 @@ def search_for(page: Page, query: str) -> list[dict[str, str]]:
     ("refcell", "Part 6: Interior Mutability What RefCell costs", "refcell"),
     ("array", "Part 4: Memory Allocation: Stack vs. Heap Large arrays and Box::new", "array"),  # stems as lunr.js does
 ])
-def test_search_finds_what_was_meant(page: Page, disk: str, query: str, first: str, marked: str) -> None:
-    page.goto(disk + "index.html")
-    results = search_for(page, query)
+def test_search_finds_what_was_meant(searching: Page, query: str, first: str, marked: str) -> None:
+    results = search_for(searching, query)
     assert results[0]["link"] == first, [r["link"] for r in results[:5]]
     assert len(results) == 12  # the best twelve of many
     assert all(any(m.startswith(marked) for m in r["marks"]) for r in results[:5]), results[:5]
 
 
-def test_search_matches_prefixes_while_typing(page: Page, disk: str) -> None:
-    page.goto(disk + "05_smart_pointers.html")
-    results = search_for(page, "borrow chec")
+def test_search_matches_prefixes_while_typing(searching: Page) -> None:
+    results = search_for(searching, "borrow chec")
     assert results[0]["link"] == "Appendix B: Glossary Borrow checker"
     assert "checker" in results[0]["marks"]
-    assert all(any(m.startswith("lifet") for m in r["marks"]) for r in search_for(page, "lifet")[:5])
+    assert all(any(m.startswith("lifet") for m in r["marks"]) for r in search_for(searching, "lifet")[:5])
 
 
-def test_search_with_no_result_says_so(page: Page, disk: str) -> None:
-    page.goto(disk + "index.html")
-    page.fill("#search-input", "quantum chromodynamics")
-    page.wait_for_selector("#search-results .search-none")
-    assert page.inner_text("#search-results") == "No section matches “quantum chromodynamics”."
-    assert page.locator("#search-results li").count() == 0
-    assert page.inner_text("#search-status") == "No section matches quantum chromodynamics"
+def test_search_with_no_result_says_so(searching: Page) -> None:
+    search_for(searching, "quantum chromodynamics")
+    assert searching.inner_text("#search-results") == "No section matches “quantum chromodynamics”."
+    assert searching.locator("#search-results li").count() == 0
+    assert searching.inner_text("#search-status") == "No section matches quantum chromodynamics"
 
 
 def test_search_results_link_to_the_right_page_in_each_edition(page: Page, disk: str) -> None:
@@ -288,10 +294,9 @@ def test_search_works_offline_from_disk(browser: Browser, disk: str) -> None:
     context.close()
 
 
-def test_lunr_js_finds_every_term_lunr_py_indexed(page: Page, disk: str) -> None:
+def test_lunr_js_finds_every_term_lunr_py_indexed(searching: Page) -> None:
     """The index was built in Python; the page splits and stems with lunr.js. They must agree on every word."""
-    page.goto(disk + "index.html")
-    mismatches = page.evaluate("""() => new Promise(done => bookSearch.load(() => {
+    mismatches = searching.evaluate("""() => new Promise(done => bookSearch.load(() => {
         const data = window.BOOK_SEARCH, fields = data.index.fields, indexed = new Map();
         data.index.invertedIndex.forEach(([t, posting]) => fields.forEach(f =>
             Object.keys(posting[f]).forEach(ref => indexed.set(f + '/' + ref + '/' + t, true))));
@@ -307,17 +312,18 @@ def test_lunr_js_finds_every_term_lunr_py_indexed(page: Page, disk: str) -> None
 
 # The phone layout: the contents fold behind a button so the text starts on the first screen.
 
-@pytest.mark.parametrize("width, height", [(320, 568), (375, 667), (768, 1024)])
-def test_on_a_phone_the_text_starts_on_the_first_screen(browser: Browser, disk: str, width: int, height: int) -> None:
-    context = browser.new_context(viewport={"width": width, "height": height})
+def test_on_a_phone_the_text_starts_on_the_first_screen(browser: Browser, disk: str) -> None:
+    context = browser.new_context()
     tab = context.new_page()
     for name in ("index.html", "03_lifetimes.html", "appendix_b_glossary.html"):
+        tab.set_viewport_size({"width": 320, "height": 568})
         tab.goto(disk + name)
-        assert tab.get_attribute(".toc-toggle", "aria-expanded") == "false"
-        assert tab.is_hidden("#toc")
-        first_text = tab.evaluate("""() => { const p = document.querySelector('main section > p');
-            return p.getBoundingClientRect().top; }""")
-        assert first_text < height - 40, (name, first_text)
+        for width, height in ((320, 568), (375, 667), (768, 1024)):
+            tab.set_viewport_size({"width": width, "height": height})
+            assert tab.get_attribute(".toc-toggle", "aria-expanded") == "false"
+            assert tab.is_hidden("#toc")
+            first_text = tab.evaluate("document.querySelector('main section > p').getBoundingClientRect().top")
+            assert first_text < height - 40, (name, width, first_text)
     context.close()
 
 
@@ -427,8 +433,8 @@ def test_axe_finds_no_serious_problem_on_any_page_at_any_width_in_either_theme(b
             assert not states.tab.evaluate("bookA11y.menu(false)")  # no menu button
             states.check(f"{name} {width}px")
     elapsed = time.perf_counter() - started
-    kinds = {kind: f"{sum(1 for r in states.runs if r[0] == kind)} runs, {sum(r[2] for r in states.runs if r[0] == kind) / 1000:.1f} s"
-             for kind in ("structure", "scrolling", "colours")}
+    kinds = {kind: f"{sum(1 for r in states.runs if r[0] == kind)}x, {sum(r[2] for r in states.runs if r[0] == kind) / 1000:.1f} s"
+             for kind in ("structure", "scrolling", "colours", "survey")}
     print(f"\naxe: {len(pages)} pages, {states.states} states, {len(states.known)} text styles, {elapsed:.1f} s; {kinds}")
     assert states.problems == []
     assert states.states == len(pages) * 2 * (len(PHONE_WIDTHS) * 2 + len(DESKTOP_WIDTHS))
@@ -454,7 +460,7 @@ def test_the_state_checks_catch_what_only_some_states_show(browser: Browser) -> 
     states.tab.add_script_tag(path=str(A11Y))
     states.check("wide")
     assert states.problems == ["wide dark: colours color-contrast: #faint"]
-    assert {r[0] for r in states.runs} == {"structure", "colours"}
+    assert {r[0] for r in states.runs} == {"survey", "structure", "colours"}
     states.tab.set_viewport_size({"width": 400, "height": 800})
     states.check("narrow")
     assert [p.split(" ", 1)[0] for p in states.problems[1:]] == ["narrow", "narrow"]
