@@ -191,6 +191,7 @@ def searching(browser: Browser, disk: str) -> Iterator[Page]:
 def search_for(page: Page, query: str) -> list[dict[str, str]]:
     """Type a query and wait for its results: each with its link text, href and highlighted words."""
     page.fill("#search-input", "")
+    page.evaluate("delete document.getElementById('search-results').dataset.query")  # no stale results
     page.fill("#search-input", query)
     page.wait_for_function("""q => { const p = document.getElementById('search-results');
         return document.getElementById('search-input').value === q && !p.hidden && p.dataset.query === q; }""", arg=query)
