@@ -158,9 +158,13 @@ def for_target(chapter: Chapter, target: str, **context: object) -> Chapter:
     return replace(chapter, html=expand(chapter, chapter.html, target, **context) + answer_key(chapter, target, **context))
 
 
-QUIZ_ANSWER = re.compile(r'<details class="quiz-answer">.*?</details>', re.S)
+QUIZ_ANSWER_OR_FORM = re.compile(r'<details class="quiz-answer">.*?</details>|<form class="quiz-form".*?</form>', re.S)
 
 
-def without_answers(html: str) -> str:
-    """Web HTML without the questions' answers (for the search index: searching must not give answers away)."""
-    return QUIZ_ANSWER.sub("", html)
+def searchable(chapter: Chapter) -> str:
+    """The chapter as the web shows it, without the questions' answers and choice forms.
+
+    Asides and boxes are searched like any text; answers are not, so that
+    searching never gives one away.
+    """
+    return QUIZ_ANSWER_OR_FORM.sub("", expand(chapter, chapter.html, "web"))

@@ -26,7 +26,7 @@ def _pipeline_files() -> list[Path]:
 
 @lru_cache(maxsize=None)
 def _code_fingerprint(styles_dir: Path) -> str:
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(_lunr_identity().encode())
     for file in sorted([*_pipeline_files(), *styles_dir.glob("*.css")]):
         digest.update(file.name.encode())
         digest.update(file.read_bytes())
@@ -80,13 +80,23 @@ def _pandoc_identity() -> str:
     return f"{binary}:{stat.st_size}:{stat.st_mtime_ns}" if stat else "pandoc-not-bundled"
 
 
+def _lunr_identity() -> str:
+    """Which lunr.py builds the web edition's search index (its version is in its __init__.py)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("lunr")
+    if spec is None or spec.origin is None:
+        return "no-lunr"
+    return hashlib.sha256(Path(spec.origin).read_bytes()).hexdigest()
+
+
 def sources_fingerprint(root: Path, styles_dir: Path, settings: str, build_date: str, rustc_version: str) -> str:
     """Everything a build reads: book.toml, chapters, figures, styles, the pipeline's code, the tools.
 
     Equal fingerprints mean a rebuild would write the same files, so the build
     can stop before loading anything.
     """
-    digest = hashlib.sha256("\0".join([settings, build_date, rustc_version, _pandoc_identity()]).encode())
+    digest = hashlib.sha256("\0".join([settings, build_date, rustc_version, _pandoc_identity(), _lunr_identity()]).encode())
     files = [root / "book.toml", *sorted((root / "chapters").rglob("*")), *sorted(styles_dir.glob("*")),
              *_pipeline_files()]
     for file in files:

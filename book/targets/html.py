@@ -2,15 +2,16 @@
 
 `dist/html/index.html` is the single-page edition; `introduction.html`,
 `01_introduction_to_ownership.html`, ... are the multi-page edition with
-previous/next links. Both share the styles, the script (theme, copy buttons,
-search), a prebuilt search index and the figures, all copied beside the
-pages, so the site works from the file system and from any static host.
+previous/next links. Both share the styles, the scripts (theme, copy buttons
+and the phone contents menu in book.js; search in search.js with lunr.js), a
+search index built with the book (search.py) and the figures, all copied
+beside the pages, so the site works from the file system and from any static
+host.
 """
 
 from __future__ import annotations
 
 import html as html_lib
-import json
 import re
 import shutil
 from dataclasses import replace
@@ -18,20 +19,22 @@ from pathlib import Path
 from typing import Callable
 
 from book import __version__
-from book.constructs import for_target, without_answers
+from book.constructs import for_target
 from book.model import Book, Chapter
 from book.playground import playground_url
 from book.outputs import replace_dir_atomic, staging_dir
 from book.targets import RenderOptions
 from book.targets.paging import rewrite_hrefs
+from book.targets.search import search_script
 from book.templating import render_template
 
 STYLESHEETS = ("base.css", "screen.css")
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
+# what the pages load from assets/: ours, and lunr.js (vendored, MIT) with its licence
+SCRIPTS = {"book.js": "book.js", "search.js": "search.js", "quiz.js": "quiz.js", "favicon.svg": "favicon.svg", "lunr.min.js": "vendor/lunr/lunr.min.js",
+           "lunr.LICENSE.txt": "vendor/lunr/LICENSE"}
 SINGLE_PAGE = "index.html"
 HEADING = re.compile(r'<h([1-4]) id="([^"]+)"([^>]*)>(.*?)</h\1>', re.S)
-SECTION_START = re.compile(r'<h([23]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
-TAG = re.compile(r"<[^>]+>")
 
 
 def page_file(chapter: Chapter) -> str:
@@ -110,25 +113,9 @@ def with_run_links(chapter: Chapter, fragment: str) -> str:
 
 
 def focusable_code(fragment: str) -> str:
-    """Listings scroll sideways on screen, so keyboard users must be able to focus them."""
-    return fragment.replace("<pre>", '<pre tabindex="0">').replace('<pre class="code"', '<pre tabindex="0" class="code"')
-
-
-def search_index(book: Book) -> list[dict[str, str]]:
-    """One entry per section (h2/h3): where it is and its plain text."""
-    entries = []
-    for chapter in web_chapters(book):
-        fragment = without_answers(chapter.html)
-        starts = [(m.start(), m.group(2), TAG.sub("", m.group(3))) for m in SECTION_START.finditer(fragment)]
-        bounds = [(0, chapter.key, chapter.full_title)] + starts
-        for number, (start, element_id, title) in enumerate(bounds):
-            end = bounds[number + 1][0] if number + 1 < len(bounds) else len(fragment)
-            text = " ".join(html_lib.unescape(TAG.sub(" ", fragment[start:end])).split())
-            if not text:
-                continue
-            entries.append({"c": chapter.full_title, "t": html_lib.unescape(title).strip(), "id": element_id,
-                            "p": page_file(chapter), "x": text})
-    return entries
+    """Listings and tables scroll sideways on screen (tables on a phone), so keyboard users must be able to focus them."""
+    return (fragment.replace("<pre>", '<pre tabindex="0">').replace('<pre class="code"', '<pre tabindex="0" class="code"')
+            .replace("<table>", '<table tabindex="0">'))
 
 
 def render(book: Book, options: RenderOptions) -> Path:
@@ -143,10 +130,9 @@ def render(book: Book, options: RenderOptions) -> Path:
         for name in STYLESHEETS:
             shutil.copyfile(book.styles_dir / name, staging / "styles" / name)
         (staging / "assets").mkdir()
-        for asset in ("book.js", "quiz.js", "favicon.svg"):
-            shutil.copyfile(ASSETS / asset, staging / "assets" / asset)
-        index = json.dumps(search_index(book), ensure_ascii=False, separators=(",", ":"))
-        (staging / "assets" / "search-index.js").write_text(f"window.BOOK_SEARCH_INDEX={index};\n", encoding="utf-8")
+        for name, source in SCRIPTS.items():
+            shutil.copyfile(ASSETS / source, staging / "assets" / name)
+        (staging / "assets" / "search-index.js").write_text(search_script(book, page_file), encoding="utf-8")
         for figure in book.figures:
             destination = staging / figure.name
             destination.parent.mkdir(parents=True, exist_ok=True)
