@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from markupsafe import Markup
@@ -20,6 +21,8 @@ from book.targets import PAPER_SIZES, RenderOptions, pagerefs
 from book.templating import render_template
 
 STYLESHEETS = ("base.css", "print.css")
+# PDF/UA-1 (ISO 14289-1): tagged, PDF 1.7, title shown in the window, the conformance claim in XMP.
+PDF_VARIANT = "pdf/ua-1"
 EXTERNAL_LINK = re.compile(r'<a href="(https?://[^"]+)"([^>]*)>(.*?)</a>', re.S)
 # An in-book link; the front matter (roman page numbers) keeps CSS target-counter, see print.css.
 CROSS_REFERENCE = re.compile(r'(<a href="#([^"]+)" data-xref="(?!intro")[^"]+"[^>]*>.*?</a>)', re.S)
@@ -56,7 +59,9 @@ def _for_print(chapter: Chapter) -> Chapter:
         url, attrs, text = match.groups()
         if re.sub(r"<[^>]+>", "", text).strip() == url:
             return match.group(0)  # the URL is already printed in the text
-        return f'<a href="{url}" class="url-link"{attrs}>{text}</a><span class="url-note">{url}</span>'
+        # The printed URL is a link too: a reader of the PDF on screen can follow it (and PDF/UA
+        # checkers expect an address shown as text to be one).
+        return f'<a href="{url}" class="url-link"{attrs}>{text}</a><span class="url-note"><a href="{url}">{url}</a></span>'
 
     def page_reference(match: re.Match[str]) -> str:
         link, target = match.groups()
@@ -94,16 +99,20 @@ def render_pdf(html: str, book: Book, target: Path, cache_dir: Path) -> int:
     import weasyprint  # slow imports (about a second), only when a PDF is made
 
     from book.fetcher import ProjectOnlyFetcher
+    from book.targets import upstream
 
+    upstream.install()
     fetcher = ProjectOnlyFetcher(book.root, book.styles_dir)
 
     def lay_out(document_html: str) -> weasyprint.Document:
         return weasyprint.HTML(string=document_html, base_url=book.chapters_dir.as_uri() + "/",
                                url_fetcher=fetcher).render()
 
-    document, laid_out, unfilled = pagerefs.render(html, lay_out)
-    write_text_atomic(cache_dir / "print" / f"{target.stem}.html", laid_out)
-    data = document.write_pdf(pdf_tags=True)
+    rendered = pagerefs.render(html, lay_out)
+    document, unfilled = rendered.document, rendered.unfilled
+    write_text_atomic(cache_dir / "print" / f"{target.stem}.html", rendered.html)
+    rendered.pages.save(page_map_path(cache_dir, target))
+    data = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=partial(_finish, rendered.pages))
     problems = [Problem(target.name, None, f"refused to load {url}: only files inside the project may be used")
                 for url in dict.fromkeys(fetcher.refused)]
     problems += [Problem(target.name, None, f"no page number for the reference to #{name}: the target is not in "
@@ -112,6 +121,29 @@ def render_pdf(html: str, book: Book, target: Path, cache_dir: Path) -> int:
         raise BookError(problems)
     write_bytes_atomic(target, data)
     return len(document.pages)
+
+
+def page_map_path(cache_dir: Path, target: Path) -> Path:
+    """Where the page labels of a PDF's one layout are kept (`pagerefs.PageMap`), beside the HTML laid out."""
+    return cache_dir / "print" / f"{target.stem}.pages.json"
+
+
+def _finish(pages: pagerefs.PageMap, document: object, pdf: object) -> None:
+    """Last touches to the PDF objects: page labels as printed, and links that print.
+
+    /PageLabels makes a viewer show "v" on the contents and "47" on printed
+    page 47 (and "go to page 47" land there). Link annotations get the Print
+    flag (PDF/UA-1 7.18.1: what a reader of the screen gets, paper gets too).
+    """
+    import pydyf
+
+    nums = pydyf.Array()
+    for start, style in pages.pdf_page_labels():
+        nums.extend([start, pydyf.Dictionary({"S": f"/{style}"})])
+    pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": nums})  # type: ignore[attr-defined]
+    for obj in pdf.objects:  # type: ignore[attr-defined]
+        if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Annot" and "F" not in obj:
+            obj["F"] = 4
 
 
 def render(book: Book, options: RenderOptions) -> tuple[Path, int]:
