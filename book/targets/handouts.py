@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from book.model import Book, Chapter
-from book.targets import RenderOptions
+from book.targets import PageSetup, RenderOptions
 from book.targets.pdf import print_html, render_pdf
 
 XREF = re.compile(r'href="#([^"]+)" data-xref="([^"]+)"')
@@ -26,7 +26,8 @@ def handout_chapters(book: Book) -> list[Chapter]:
 
 def handout_dir(options: RenderOptions) -> Path:
     base = options.out_dir / "handouts"
-    return base if options.paper == "a4" else base / options.paper
+    paper = PageSetup.of(options.paper).paper.name
+    return base if paper == "a4" else base / paper
 
 
 def printed_reference(book: Book, element_id: str) -> str:

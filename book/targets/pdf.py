@@ -17,7 +17,7 @@ from book import __version__
 from book.errors import BookError, Problem
 from book.model import Book, Chapter
 from book.outputs import write_bytes_atomic, write_text_atomic
-from book.targets import PAPER_SIZES, RenderOptions, pagerefs
+from book.targets import BLEED, PageSetup, RenderOptions, pagerefs
 from book.templating import render_template
 
 STYLESHEETS = ("base.css", "print.css")
@@ -35,14 +35,17 @@ def pdf_name(book: Book) -> str:
 def print_html(book: Book, chapters: tuple[Chapter, ...], paper: str, front_matter: bool, handout: bool = False) -> str:
     """The print document: front matter and TOC (book) or a title block (handout), then the chapters."""
     css_dir = book.styles_dir.as_uri()
+    setup = PageSetup.of(paper)
+    sheets = [*STYLESHEETS, *([setup.stylesheet] if (book.styles_dir / setup.stylesheet).is_file() else [])]
     return render_template(
         "print.html.j2",
         meta=book.meta,
         chapters=[_for_print(c) for c in chapters],
         handout=handout,
-        stylesheets=[f"{css_dir}/{name}" for name in STYLESHEETS],
-        page_size=PAPER_SIZES[paper],
-        paper=paper,
+        stylesheets=[f"{css_dir}/{name}" for name in sheets],
+        page_size=setup.paper.size,
+        paper=setup.paper.name,
+        bleed=BLEED if setup.crop_marks else None,
         with_front_matter=front_matter,
         build_date=book.build_date,
         timestamp=f"{book.build_date}T00:00:00Z",
