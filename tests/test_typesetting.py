@@ -49,16 +49,16 @@ def located(defects: list[Defect], sources: list[Path | None] | Path) -> list[De
 
 def test_book_pdf_has_no_stranded_lines_or_overset_text(real_book: Path, book) -> None:
     pdf = real_book / PDF_NAME
-    defects, _ = proofread(pdf, skip_pages=1)  # the cover is not set in the text block
+    defects, _ = proofread([pdf], skip_pages=1)[pdf]  # the cover is not set in the text block
     assert not defects, "\n" + report(located(defects, chapter_of_pages(pdf, book)))
 
 
 def test_handouts_have_no_stranded_lines_or_overset_text(real_book: Path, book) -> None:
+    chapters = {real_book / "handouts" / chapter.handout_name: chapter for chapter in handout_chapters(book)}
     found = []
-    for chapter in handout_chapters(book):
-        defects, _ = proofread(real_book / "handouts" / chapter.handout_name)
-        found += [Defect(d.kind, d.page, chapter.handout_name, d.text, d.following, d.where)
-                  for d in located(defects, chapter.path)]
+    for pdf, (defects, _) in proofread(list(chapters)).items():
+        found += [Defect(d.kind, d.page, pdf.name, d.text, d.following, d.where)
+                  for d in located(defects, chapters[pdf].path)]
     assert not found, "\n" + report(found)
 
 
@@ -74,7 +74,8 @@ def test_the_proofreader_finds_a_stranded_line_and_overset_text(tmp_path: Path) 
     html = (f'<html lang="en"><head><style>@page {{ size: A5; margin: 15mm }} body {{ font: 10.5pt/1.45 "Charis SIL";'
             f' text-align: justify }}</style></head><body><p>{filler}</p><p>{filler}Short<br>{filler}</p>'
             f'<p>{filler} {"x" * 120} {filler}</p></body></html>')
-    defects, _ = proofread(write_specimen(tmp_path, html))
+    pdf = write_specimen(tmp_path, html)
+    defects, _ = proofread([pdf])[pdf]
     kinds = sorted(d.kind for d in defects)
     assert kinds == ["overset", "stranded"], report(defects)
     stranded = next(d for d in defects if d.kind == "stranded")

@@ -109,14 +109,26 @@ def text_block_edges(pages: list[list[Line]]) -> dict[int, tuple[float, float]]:
     return edges
 
 
-def proofread(pdf: Path, skip_pages: int = 0) -> tuple[list[Defect], list[str]]:
-    """Defects on every page of `pdf` (the first `skip_pages` pages, a cover, are not text), and the page labels."""
+def proofread(pdfs: list[Path], skip_pages: int = 0) -> dict[Path, tuple[list[Defect], list[str]]]:
+    """Defects on every page of each PDF, and its page labels.
+
+    The PDFs share one page layout (the book, or the handouts of one paper),
+    and the text block is measured over all of them together, so a two-page
+    handout of lists and tables is held to the same edges as the rest. The
+    first `skip_pages` pages of each (a cover) are not set in the text block.
+    """
     import pymupdf
 
-    with pymupdf.open(pdf) as document:
-        labels = [page.get_label() or str(page.number + 1) for page in document]
-        pages = [page_lines(page, page.number + 1) for page in document][skip_pages:]
-    edges = text_block_edges(pages)
+    read = {}
+    for pdf in pdfs:
+        with pymupdf.open(pdf) as document:
+            labels = [page.get_label() or str(page.number + 1) for page in document]
+            read[pdf] = ([page_lines(page, page.number + 1) for page in document][skip_pages:], labels)
+    edges = text_block_edges([lines for pages, _ in read.values() for lines in pages])
+    return {pdf: (_defects(pages, labels, edges), labels) for pdf, (pages, labels) in read.items()}
+
+
+def _defects(pages: list[list[Line]], labels: list[str], edges: dict[int, tuple[float, float]]) -> list[Defect]:
     defects = []
     for lines in pages:
         if not lines:
@@ -139,7 +151,7 @@ def proofread(pdf: Path, skip_pages: int = 0) -> tuple[list[Defect], list[str]]:
             gap = right - line.x1
             if gap > SHORT * measure and gap > following.first_word + line.size:
                 defects.append(Defect("stranded", page, labels[page - 1], line.text, following.text))
-    return defects, labels
+    return defects
 
 
 def _letters(text: str) -> tuple[str, list[int]]:
