@@ -132,7 +132,7 @@ def page_map_path(cache_dir: Path, target: Path) -> Path:
 
 
 def _finish(pages: pagerefs.PageMap, document: object, pdf: object) -> None:
-    """Last touches to the PDF objects: page labels as printed, and links that print.
+    """Last touches to the PDF objects: page labels as printed, links that print, list items with a body.
 
     /PageLabels makes a viewer show "v" on the contents and "47" on printed
     page 47 (and "go to page 47" land there). Link annotations get the Print
@@ -144,9 +144,39 @@ def _finish(pages: pagerefs.PageMap, document: object, pdf: object) -> None:
     for start, style in pages.pdf_page_labels():
         nums.extend([start, pydyf.Dictionary({"S": f"/{style}"})])
     pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": nums})  # type: ignore[attr-defined]
-    for obj in pdf.objects:  # type: ignore[attr-defined]
-        if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Annot" and "F" not in obj:
+    objects = list(pdf.objects)  # type: ignore[attr-defined]
+    for obj in objects:
+        if not isinstance(obj, pydyf.Dictionary):
+            continue
+        if obj.get("Type") == "/Annot" and "F" not in obj:
             obj["F"] = 4
+        elif obj.get("S") == "/LI":
+            _give_body(pdf, obj, objects)
+
+
+def _give_body(pdf, item, objects) -> None:  # type: ignore[no-untyped-def]
+    """Wrap what follows a list item's label in an LBody (PDF/UA-1 7.6).
+
+    WeasyPrint tags the paragraphs of a loose list item (`<li><p>`) as children
+    of the LI itself. Only structure elements move; marked content ids stay with
+    the elements that hold them, so the parent tree stays right.
+    """
+    import pydyf
+
+    kids = [objects[int(ref.split()[0])] for ref in item["K"] if isinstance(ref, bytes)]
+    if len(kids) != len(item["K"]) or any(kid.get("S") == "/LBody" for kid in kids):
+        return  # marked content directly in the LI, or a body already
+    content = [kid for kid in kids if kid.get("S") != "/Lbl"]
+    if not content:
+        return
+    body = pydyf.Dictionary({"Type": "/StructElem", "S": "/LBody", "P": item.reference,
+                             "K": pydyf.Array(kid.reference for kid in content)})
+    if "Pg" in item:
+        body["Pg"] = item["Pg"]
+    pdf.add_object(body)
+    for kid in content:
+        kid["P"] = body.reference
+    item["K"] = pydyf.Array([*(kid.reference for kid in kids if kid.get("S") == "/Lbl"), body.reference])
 
 
 def render(book: Book, options: RenderOptions) -> tuple[Path, int]:
