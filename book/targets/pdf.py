@@ -68,7 +68,8 @@ def _for_print(chapter: Chapter) -> Chapter:
 
     def page_reference(match: re.Match[str]) -> str:
         link, target = match.groups()
-        return f'{link}<span class="xref-page"> (page {pagerefs.slot(target, suffix=")")}</span>'
+        # "page" and its number never part at a line break (a no-break space; the slot pads with figure spaces)
+        return f'{link}<span class="xref-page"> (page\u00a0{pagerefs.slot(target, suffix=")")}</span>'
 
     html = CROSS_REFERENCE.sub(page_reference, EXTERNAL_LINK.sub(footnote, chapter.html))
     return replace(chapter, html=_inline_footnotes(html))

@@ -12,12 +12,16 @@ the limit, concludes the line "can't be split earlier" and breaks after the
 "read / er- / ror E0382 ..." over three lines this way. Upstream: the inline
 line-breaking issues gathered around Kozea/WeasyPrint#1614.
 
+The same confusion strikes when the text box simply ends a little past the line:
+"line can't be split earlier" makes WeasyPrint hyphenate its way from the first
+word ("must lend it, and the construct- / or then ...", in the trade edition).
+
 The workaround: when `split_first_line` breaks a text that ends in a collapsible
-space far short of the limit although the text without that space fits, it
+space well short of the limit although the text without that space fits, it
 answers that the whole text fits (its trailing space is allowed to hang, as the
-rest of WeasyPrint assumes). The caller then narrows the width further and
-Pango finds the real last break opportunity. Only such suspicious results cost
-another layout, so the book renders no slower.
+rest of WeasyPrint assumes). The caller then breaks after it, or narrows the
+width further and Pango finds the real last break opportunity. Only lines left
+short cost another layout, so the book renders no slower.
 
 2. Running heads and page numbers as artifacts (`_margin_boxes_as_artifacts`).
 WeasyPrint marks the text of page-margin boxes as tagged content but leaves it
@@ -43,6 +47,7 @@ from __future__ import annotations
 from math import inf
 
 COLLAPSING = ("normal", "nowrap", "pre-line")
+SUSPICIOUS = 0.85  # a broken line shorter than this share of the width is checked (full lines never are)
 _installed = False
 
 
@@ -67,13 +72,11 @@ def _fix_line_breaks() -> None:
         result = original(text, style, context, max_width, justification_spacing, is_line_start, minimum)
         resume_index, width = result[2], result[3]
         if (resume_index is None or max_width is None or max_width == inf or not text.endswith(" ")
-                or style["white_space"] not in COLLAPSING or width > max_width / 2):
+                or style["white_space"] not in COLLAPSING or width > SUSPICIOUS * max_width):
             return result
-        unbroken = original(text, style, context, inf, justification_spacing, is_line_start, minimum)
-        trailing = len(text) - len(text.rstrip(" "))
-        bare = original(text[:-trailing], style, context, inf, justification_spacing, is_line_start, minimum)
-        if unbroken[2] is None and bare[3] <= max_width:
-            return unbroken  # everything but the hanging space fits: no break inside this text
+        bare = original(text.rstrip(" "), style, context, max_width, justification_spacing, is_line_start, minimum)
+        if bare[2] is None and bare[3] <= max_width:  # everything but the hanging space fits: no break inside
+            return original(text, style, context, inf, justification_spacing, is_line_start, minimum)
         return result
 
     inline.split_first_line = split_first_line
