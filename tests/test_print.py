@@ -6,6 +6,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pymupdf
 import pytest
 from pypdf import PdfReader
 
@@ -13,6 +14,7 @@ from book.load import load_book
 from book.targets.handouts import handout_chapters
 from book.targets.pagerefs import roman
 from conftest import PROJECT, FixtureBook
+from typesetting import proofread
 
 
 @pytest.fixture(scope="module")
@@ -100,9 +102,9 @@ def folios(path: Path) -> list[str | None]:
 def test_front_matter_is_roman_and_part_1_opens_on_page_1(real_book: Path, book) -> None:
     """As in a printed book; the PDF's page labels say the same, so a viewer shows "v" and "47" as printed."""
     pdf_path = real_book / "memory-management-in-rust.pdf"
-    reader = PdfReader(pdf_path)
-    labels = reader.page_labels
-    starts = {o.title: reader.get_destination_page_number(o) for o in reader.outline if not isinstance(o, list)}
+    with pymupdf.open(pdf_path) as document:  # page labels and bookmarks as a viewer reads them
+        labels = [page.get_label() for page in document]
+        starts = {title: page - 1 for level, title, page in document.get_toc() if level == 1}
     part1 = starts[book.parts[0].full_title]
     assert labels[part1] == "1"
     assert labels[:part1] == [roman(n) for n in range(1, part1 + 1)]
@@ -145,6 +147,8 @@ def test_trade_size_with_crop_marks(fixture_book: FixtureBook) -> None:
                      - (float(page.trimbox[0]) - float(page.mediabox[0])))
     inside, outside = 21 / 25.4 * 72, 15 / 25.4 * 72
     assert abs(lefts[0] - inside) < 1.5 and abs(lefts[1] - outside) < 1.5, lefts
+    defects, labels = proofread([pdf], skip_pages=1)[pdf]
+    assert defects == [] and labels[part1 - 1] == roman(part1)
 
 
 def test_an_unknown_paper_size_is_a_command_line_error(fixture_book: FixtureBook) -> None:
