@@ -94,3 +94,21 @@ def test_the_line_break_workaround_keeps_part_1_first_bullet_together(tmp_path: 
     lines = [box for box in document.pages[0]._page_box.descendants() if type(box).__name__ == "LineBox"]
     texts = ["".join(b.text for b in line.descendants() if hasattr(b, "text")) for line in lines]
     assert len(texts) == 2 and texts[0].startswith("read error E0382"), texts
+
+
+def test_the_line_break_workaround_covers_a_text_that_ends_just_past_the_line() -> None:
+    """The trade edition broke Solution 10.1 as "must lend it, and the construct- / or then ..." (same bug)."""
+    item = ("<li><code>Tag::new(label: &amp;str)</code> always copies. A caller that owns a <code>String</code> and has "
+            "no further use for it (as <code>main</code> does) must lend it, and the constructor then allocates a "
+            "second copy. <code>impl Into&lt;String&gt;</code> accepts both: a <code>String</code> is moved in for "
+            "free, a <code>&amp;str</code> is copied once.</li>")
+    sheets = "".join(f'<link rel="stylesheet" href="{(PROJECT / "styles" / name).as_uri()}">'
+                     for name in ("base.css", "print.css", "paper-trade.css"))
+    html = (f'<html lang="en"><head>{sheets}<style>@page {{ size: 7.5in 9.25in }}</style></head><body>'
+            f'<section class="chapter chapter-appendix"><ul>{item}</ul></section></body></html>')
+    upstream.install()
+    document = weasyprint.HTML(string=html).render()
+    lines = [box for box in document.pages[0]._page_box.descendants() if type(box).__name__ == "LineBox"]
+    texts = ["".join(b.text for b in line.descendants() if hasattr(b, "text")) for line in lines]
+    assert not any(text.endswith("construct\u2010") for text in texts), texts
+    assert any("constructor then allocates" in text for text in texts), texts
