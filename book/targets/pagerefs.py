@@ -115,14 +115,15 @@ def slot(target: str, suffix: str = "") -> str:
 def estimated_digits(html: str) -> dict[str, int]:
     """Digits of each id's page, guessed from its position in the document.
 
-    Counted from where arabic page 1 starts, else from <body>: the head holds
-    the stylesheets' absolute paths, and the output must not depend on where
-    the project is checked out. Ids before the restart are roman, never in a slot.
+    Counted from <body>: the head holds the stylesheets' absolute paths, and
+    the output must not depend on where the project is checked out. Counting
+    from <body> rather than from arabic page 1 overestimates a label by the
+    front matter's pages, which is the safe side: a slot one digit too wide is
+    padded, one too narrow costs a second layout of the whole book.
     """
-    restart = RESTART.search(html)
-    body = restart.start() if restart else max(html.find("<body"), 0)
-    return {match.group(1): len(str(max(match.start() - body, 0) // BYTES_PER_PAGE + 1))
-            for match in ID_ATTR.finditer(html, max(html.find("<body"), 0))}
+    body = max(html.find("<body"), 0)
+    return {match.group(1): len(str((match.start() - body) // BYTES_PER_PAGE + 1))
+            for match in ID_ATTR.finditer(html, body)}
 
 
 def with_digits(html: str, digits: dict[str, int], default: int) -> str:
