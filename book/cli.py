@@ -13,6 +13,7 @@ from pathlib import Path
 
 from book.errors import BookError
 from book.pipeline import TARGETS, Reporter, build, cache_dir_for, check_only
+from book.targets import CROP, PAPERS
 
 COMMANDS = ("build", "check", "serve", "clean")
 
@@ -35,7 +36,11 @@ def parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("targets", nargs="*", metavar="TARGET",
                            help=f"what to build: {', '.join(TARGETS)} (default: all)")
     build_cmd.add_argument("--out", type=Path, default=None, help="output folder (default: dist/)")
-    build_cmd.add_argument("--paper", choices=("a4", "letter"), default="a4", help="PDF page size (default: a4)")
+    build_cmd.add_argument("--paper", choices=tuple(PAPERS), default="a4", metavar="{" + ",".join(PAPERS) + "}",
+                           help="page size of the PDF and the handouts: "
+                                + "; ".join(f"{p.name}: {p.description}" for p in PAPERS.values()))
+    build_cmd.add_argument("--crop-marks", action="store_true",
+                           help="add crop marks and 3 mm bleed on every side, as print-on-demand services expect")
     sub.add_parser("check", parents=[common], help="check every Rust example and link; write nothing")
     serve_cmd = sub.add_parser("serve", parents=[common], help="serve the web edition on localhost; rebuild and reload on edits")
     serve_cmd.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000; 0 picks a free one)")
@@ -70,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
             serve(root, (args.out or root / "dist").resolve(), args.port, reporter)
         else:
             targets = tuple(args.targets) or TARGETS
-            build(root, targets, (args.out or root / "dist").resolve(), args.paper, reporter)
+            paper = args.paper + (CROP if args.crop_marks else "")
+            build(root, targets, (args.out or root / "dist").resolve(), paper, reporter)
     except BookError as error:
         for problem in error.problems:
             print(problem.format(), file=sys.stderr)

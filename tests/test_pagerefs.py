@@ -32,10 +32,10 @@ def render_to_text(html: str, tmp_path: Path) -> tuple[str, int]:
         passes.append(text)
         return weasyprint.HTML(string=text).render()
 
-    document, _, unfilled = pagerefs.render(html, lay_out)
-    assert unfilled == []
+    rendered = pagerefs.render(html, lay_out)
+    assert rendered.unfilled == []
     pdf = tmp_path / "out.pdf"
-    document.write_pdf(pdf)
+    rendered.document.write_pdf(pdf)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     return " ".join(text.replace(pagerefs.FIGURE_SPACE, " ").split()), len(passes)
 
@@ -63,7 +63,7 @@ def test_a_slot_too_narrow_for_its_number_is_laid_out_again(tmp_path: Path, monk
 def test_a_shorter_number_is_padded_not_reflowed(tmp_path: Path) -> None:
     html = document_with(reference("early"), 3, {2: "early"})
     document = weasyprint.HTML(string=pagerefs.with_digits(html, {"early": 3}, 3)).render()
-    wider, missing = pagerefs.write_numbers(document)
+    wider, missing = pagerefs.write_numbers(document, pagerefs.PageMap.of(document, None).anchors)
     assert (wider, missing) == ({}, [])
     boxes = [box.text for box, _ in pagerefs._slot_boxes(document)]
     assert boxes == [pagerefs.FIGURE_SPACE * 2 + "2)"]
@@ -71,5 +71,5 @@ def test_a_shorter_number_is_padded_not_reflowed(tmp_path: Path) -> None:
 
 def test_a_reference_to_a_missing_target_is_reported() -> None:
     html = document_with(reference("nowhere"), 2, {2: "somewhere"})
-    _, _, unfilled = pagerefs.render(html, lambda text: weasyprint.HTML(string=text).render())
-    assert unfilled == ["nowhere"]
+    rendered = pagerefs.render(html, lambda text: weasyprint.HTML(string=text).render())
+    assert rendered.unfilled == ["nowhere"]

@@ -13,10 +13,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from book.model import Book, Chapter
-from book.targets import RenderOptions
+from book.targets import PageSetup, RenderOptions
 from book.targets.pdf import print_chapter, print_html, render_pdf
 
-XREF = re.compile(r'href="#([^"]+)" data-xref="([^"]+)"')
+XREF = re.compile(r'<a href="#([^"]+)" data-xref="([^"]+)"([^>]*)>(.*?)</a>', re.S)
 
 
 def handout_chapters(book: Book) -> list[Chapter]:
@@ -26,7 +26,8 @@ def handout_chapters(book: Book) -> list[Chapter]:
 
 def handout_dir(options: RenderOptions) -> Path:
     base = options.out_dir / "handouts"
-    return base if options.paper == "a4" else base / options.paper
+    paper = PageSetup.of(options.paper).paper.name
+    return base if paper == "a4" else base / paper
 
 
 def printed_reference(book: Book, element_id: str) -> str:
@@ -42,12 +43,20 @@ def printed_reference(book: Book, element_id: str) -> str:
 
 
 def for_handout(book: Book, chapter: Chapter) -> Chapter:
-    """Links to other chapters print where to find the target instead of a page number."""
+    """Links to other chapters print where to find the target instead of a page number.
+
+    The "(Part 3)" is text after the link, as the book's "(page 47)" is, not
+    generated content inside it: a link's ::after is tagged as a second, empty
+    Link (PDF/UA checkers flag it).
+    """
     def rewrite(match: re.Match[str]) -> str:
-        element_id, key = match.groups()
+        element_id, key, attrs, text = match.groups()
         if key == chapter.key:
             return match.group(0)
-        return f'href="#{element_id}" data-ref="{html.escape(printed_reference(book, element_id))}"'
+        where = html.escape(printed_reference(book, element_id))
+        if not where:
+            return match.group(0)
+        return f'<a href="#{element_id}" data-ref="{where}"{attrs}>{text}</a><span class="xref-page"> ({where})</span>'
     return replace(chapter, html=XREF.sub(rewrite, chapter.html))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from markupsafe import Markup
@@ -18,10 +19,12 @@ from book.errors import BookError, Problem
 from book.locate import Locator
 from book.model import Book, Chapter
 from book.outputs import write_bytes_atomic, write_text_atomic
-from book.targets import PAPER_SIZES, RenderOptions, pagerefs
+from book.targets import BLEED, PageSetup, RenderOptions, pagerefs
 from book.templating import render_template
 
 STYLESHEETS = ("base.css", "print.css")
+# PDF/UA-1 (ISO 14289-1): tagged, PDF 1.7, title shown in the window, the conformance claim in XMP.
+PDF_VARIANT = "pdf/ua-1"
 EXTERNAL_LINK = re.compile(r'<a href="(https?://[^"]+)"([^>]*)>(.*?)</a>', re.S)
 # An in-book link; the front matter (roman page numbers) keeps CSS target-counter, see print.css.
 CROSS_REFERENCE = re.compile(r'(<a href="#([^"]+)" data-xref="(?!intro")[^"]+"[^>]*>.*?</a>)', re.S)
@@ -46,14 +49,17 @@ def print_html(book: Book, chapters: tuple[Chapter, ...], paper: str, front_matt
     Handouts pass chapters already through `print_chapter`; the book passes them as converted.
     """
     css_dir = book.styles_dir.as_uri()
+    setup = PageSetup.of(paper)
+    sheets = [*STYLESHEETS, *([setup.stylesheet] if (book.styles_dir / setup.stylesheet).is_file() else [])]
     return render_template(
         "print.html.j2",
         meta=book.meta,
         chapters=[_for_print(c if handout else print_chapter(c)) for c in chapters],
         handout=handout,
-        stylesheets=[f"{css_dir}/{name}" for name in STYLESHEETS],
-        page_size=PAPER_SIZES[paper],
-        paper=paper,
+        stylesheets=[f"{css_dir}/{name}" for name in sheets],
+        page_size=setup.paper.size,
+        paper=setup.paper.name,
+        bleed=BLEED if setup.crop_marks else None,
         with_front_matter=front_matter,
         build_date=book.build_date,
         timestamp=f"{book.build_date}T00:00:00Z",
@@ -70,11 +76,14 @@ def _for_print(chapter: Chapter) -> Chapter:
         url, attrs, text = match.groups()
         if re.sub(r"<[^>]+>", "", text).strip() == url:
             return match.group(0)  # the URL is already printed in the text
-        return f'<a href="{url}" class="url-link"{attrs}>{text}</a><span class="url-note">{url}</span>'
+        # The printed URL is a link too: a reader of the PDF on screen can follow it (and PDF/UA
+        # checkers expect an address shown as text to be one).
+        return f'<a href="{url}" class="url-link"{attrs}>{text}</a><span class="url-note"><a href="{url}">{url}</a></span>'
 
     def page_reference(match: re.Match[str]) -> str:
         link, target = match.groups()
-        return f'{link}<span class="xref-page"> (page {pagerefs.slot(target, suffix=")")}</span>'
+        # "page" and its number never part at a line break (a no-break space; the slot pads with figure spaces)
+        return f'{link}<span class="xref-page"> (page\u00a0{pagerefs.slot(target, suffix=")")}</span>'
 
     html = CROSS_REFERENCE.sub(page_reference, EXTERNAL_LINK.sub(footnote, chapter.html))
     return replace(chapter, html=_inline_footnotes(html))
@@ -108,16 +117,20 @@ def render_pdf(html: str, book: Book, target: Path, cache_dir: Path) -> int:
     import weasyprint  # slow imports (about a second), only when a PDF is made
 
     from book.fetcher import ProjectOnlyFetcher
+    from book.targets import upstream
 
+    upstream.install()
     fetcher = ProjectOnlyFetcher(book.root, book.styles_dir)
 
     def lay_out(document_html: str) -> weasyprint.Document:
         return weasyprint.HTML(string=document_html, base_url=book.chapters_dir.as_uri() + "/",
                                url_fetcher=fetcher).render()
 
-    document, laid_out, unfilled = pagerefs.render(html, lay_out)
-    write_text_atomic(cache_dir / "print" / f"{target.stem}.html", laid_out)
-    data = document.write_pdf(pdf_tags=True)
+    rendered = pagerefs.render(html, lay_out)
+    document, unfilled = rendered.document, rendered.unfilled
+    write_text_atomic(cache_dir / "print" / f"{target.stem}.html", rendered.html)
+    rendered.pages.save(page_map_path(cache_dir, target))
+    data = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=partial(_finish, rendered.pages))
     problems = [_refusal(book, target, url) for url in dict.fromkeys(fetcher.refused)]
     problems += [Problem(target.name, None, f"no page number for the reference to #{name}: the target is not in "
                          "this document") for name in dict.fromkeys(unfilled)]
@@ -135,6 +148,59 @@ def _refusal(book: Book, target: Path, url: str) -> Problem:
         if line:
             return Problem(chapter.rel, line, message)
     return Problem(target.name, None, message + " (named by a stylesheet or the print template)")
+
+
+def page_map_path(cache_dir: Path, target: Path) -> Path:
+    """Where the page labels of a PDF's one layout are kept (`pagerefs.PageMap`), beside the HTML laid out."""
+    return cache_dir / "print" / f"{target.stem}.pages.json"
+
+
+def _finish(pages: pagerefs.PageMap, document: object, pdf: object) -> None:
+    """Last touches to the PDF objects: page labels as printed, links that print, list items with a body.
+
+    /PageLabels makes a viewer show "v" on the contents and "47" on printed
+    page 47 (and "go to page 47" land there). Link annotations get the Print
+    flag (PDF/UA-1 7.18.1: what a reader of the screen gets, paper gets too).
+    """
+    import pydyf
+
+    nums = pydyf.Array()
+    for start, style in pages.pdf_page_labels():
+        nums.extend([start, pydyf.Dictionary({"S": f"/{style}"})])
+    pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": nums})  # type: ignore[attr-defined]
+    objects = list(pdf.objects)  # type: ignore[attr-defined]
+    for obj in objects:
+        if not isinstance(obj, pydyf.Dictionary):
+            continue
+        if obj.get("Type") == "/Annot" and "F" not in obj:
+            obj["F"] = 4
+        elif obj.get("S") == "/LI":
+            _give_body(pdf, obj, objects)
+
+
+def _give_body(pdf, item, objects) -> None:  # type: ignore[no-untyped-def]
+    """Wrap what follows a list item's label in an LBody (PDF/UA-1 7.6).
+
+    WeasyPrint tags the paragraphs of a loose list item (`<li><p>`) as children
+    of the LI itself. Only structure elements move; marked content ids stay with
+    the elements that hold them, so the parent tree stays right.
+    """
+    import pydyf
+
+    kids = [objects[int(ref.split()[0])] for ref in item["K"] if isinstance(ref, bytes)]
+    if len(kids) != len(item["K"]) or any(kid.get("S") == "/LBody" for kid in kids):
+        return  # marked content directly in the LI, or a body already
+    content = [kid for kid in kids if kid.get("S") != "/Lbl"]
+    if not content:
+        return
+    body = pydyf.Dictionary({"Type": "/StructElem", "S": "/LBody", "P": item.reference,
+                             "K": pydyf.Array(kid.reference for kid in content)})
+    if "Pg" in item:
+        body["Pg"] = item["Pg"]
+    pdf.add_object(body)
+    for kid in content:
+        kid["P"] = body.reference
+    item["K"] = pydyf.Array([*(kid.reference for kid in kids if kid.get("S") == "/Lbl"), body.reference])
 
 
 def render(book: Book, options: RenderOptions) -> tuple[Path, int]:
