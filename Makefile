@@ -10,7 +10,8 @@ STAMP := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-packages
 NODE_STAMP := node_modules/.installed
 # Debian packages the build and the tests use; installed only when missing.
-DEB_PACKAGES := fonts-sil-charis fonts-inter fonts-jetbrains-mono poppler-utils libharfbuzz-subset0 calibre chromium
+# bubblewrap confines the Rust examples (book/sandbox.py).
+DEB_PACKAGES := fonts-sil-charis fonts-inter fonts-jetbrains-mono poppler-utils libharfbuzz-subset0 calibre chromium bubblewrap
 
 .PHONY: all book pdf epub html handouts check test bench serve clean distclean deps system-deps
 
