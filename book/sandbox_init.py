@@ -39,11 +39,36 @@ def main() -> int:
     config = json.loads(sys.argv[1])
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # a signal from a command must not stop PID 1
     _not_dumpable()
+    refusal = _not_scratch(config["wipe"], set(config["keep"]))
+    if refusal:
+        sys.stderr.write(refusal + "\n")
+        return 1
     send({"ready": True})
     for line in sys.stdin:
         send(run(json.loads(line), config))
     kill_all()
     return 0
+
+
+def _not_scratch(folders: dict[str, str], keep: set[str]) -> str | None:
+    """Why a folder to be wiped is not this sandbox's own fresh tmpfs, if it is not.
+
+    Wiping is only safe on a tmpfs mounted for this sandbox: a host folder
+    bound there by mistake would be emptied for real. A fresh one is a tmpfs
+    mount and holds nothing but the read-only files kept in it.
+    """
+    types = {}
+    with open("/proc/self/mountinfo", encoding="utf-8") as mounts:
+        for line in mounts:
+            fields = line.split()
+            types[fields[4]] = fields[fields.index("-") + 1]  # the last mount on a path is the visible one
+    for folder in folders:
+        if types.get(folder) != "tmpfs":
+            return f"refusing to use {folder} as a scratch folder: it is not a tmpfs of the sandbox's own"
+        strays = [entry.path for entry in os.scandir(folder) if entry.path not in keep]
+        if strays:
+            return f"refusing to use {folder} as a scratch folder: it is not empty ({strays[0]})"
+    return None
 
 
 def send(message: dict) -> None:
