@@ -55,8 +55,15 @@ class Limits:
 
     def describe(self, which: str) -> str:
         """`the 10 s time limit`, `the 512 MiB memory limit`, `the 64 KiB output limit`."""
-        amount = {"time": f"{self.time:g} s", "memory": f"{self.memory >> 20} MiB", "output": f"{self.output >> 10} KiB"}
-        return f"the {amount[which]} {which} limit"
+        amount = f"{self.time:g} s" if which == "time" else _size(self.memory if which == "memory" else self.output)
+        return f"the {amount} {which} limit"
+
+
+def _size(size: int) -> str:
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if size >= 1 << shift:
+            return f"{size / (1 << shift):g} {unit}"
+    return f"{size} bytes"
 
 
 RUN_LIMITS = Limits(time=10, memory=512 << 20, output=64 << 10)

@@ -169,3 +169,21 @@ def test_without_bubblewrap_the_check_says_what_to_install(fixture_book: Fixture
     run = run_cli("check", "--root", str(fixture_book.root), env={"PATH": str(tools)})
     assert_clean_failure(run, "examples: cannot run the Rust examples confined: bwrap not found",
                          "install the Debian package bubblewrap")
+
+
+@pytest.mark.parametrize("limit, message", [
+    ("timed_out", "example 1: rustc exceeded the 60 s time limit; a compile-time evaluation or macro expansion"),
+    ("memory_exceeded", "example 1: rustc exceeded the 4 GiB memory limit"),
+])
+def test_a_compile_that_hits_a_limit_is_not_told_to_use_no_run(limit: str, message: str) -> None:
+    """R09b R15: the compile limit is a minute; its message, judged here without the wait, cannot advise no_run."""
+    from book.model import Chapter, CodeBlock
+    from book.rustcheck import Example, Result, judge
+
+    chapter = Chapter(path=Path("x.md"), rel="chapters/x.md", name="x.md", stem="x", key="x", kind="part", number=1,
+                      label="Part 1", title="X", source="", headings=(), links=(), code_blocks=())
+    for flags in ((), ("no_run",), ("compile_fail",)):
+        block = CodeBlock(line=7, end_line=9, lang="rust", flags=flags, code="const X: u64 = loop {};\n", indent="")
+        problems = judge(Example(chapter, 1, block), Result(compiled=False, **{limit: True}))
+        assert len(problems) == 1 and problems[0].format().startswith(f"chapters/x.md:7: {message}")
+        assert "no_run" not in problems[0].message
