@@ -226,7 +226,10 @@ class RustChecker:
             self._local.compiler = sandbox
         assert sandbox.workdir is not None
         for entry in sandbox.workdir.iterdir():  # what the last example left
-            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
         (sandbox.workdir / "src").mkdir()
         return sandbox
 

@@ -11,7 +11,11 @@ it: the sandbox's first process kills every other one after each command
 a program that prints its working directory prints `/example` everywhere.
 
 One sandbox serves many commands (`Sandbox.run`), because starting one costs
-more than running a small program in it; `run_confined` is the one-command form.
+more than running a small program in it; `run_confined` is the one-command form:
+
+    result = run_confined(["rustc", "--edition", "2024", "src/main.rs"], scratch,
+                          time_limit=60, memory_limit=4 << 30, output_limit=1 << 20)
+    if result.limit_exceeded: ...  # "time", "memory" or "output"
 """
 
 from __future__ import annotations
@@ -73,7 +77,8 @@ class Sandbox:
     emptied before every command, holding only `files` (name -> host file,
     shown read-only at /example/name, e.g. the program to run). /tmp is a
     fresh tmpfs, emptied before every command. Use as a context manager, from
-    one thread at a time.
+    one thread at a time, and close it before the thread that opened it ends
+    (bwrap dies with the thread that started it).
     """
 
     def __init__(self, workdir: Path | None = None, *, files: Mapping[str, Path] | None = None,
