@@ -40,7 +40,7 @@ test: deps
 	$(PY) build.py check
 	$(PY) -m pytest
 
-# make bench: example checks; make bench BENCH=full adds the whole-build and markup tables (about 30 minutes)
+# make bench: example checks; make bench BENCH=full adds the whole-build and markup tables (about 40 minutes)
 bench: deps
 	BENCH=$(BENCH) $(PY) bench/bench.py
 
