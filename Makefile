@@ -10,7 +10,8 @@ STAMP := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-packages
 NODE_STAMP := node_modules/.installed
 # Debian packages the build and the tests use; installed only when missing.
-DEB_PACKAGES := fonts-sil-charis fonts-inter fonts-jetbrains-mono poppler-utils libharfbuzz-subset0 calibre chromium strace
+# bubblewrap confines the Rust examples (book/sandbox.py); strace lets the tests watch what the build opens.
+DEB_PACKAGES := fonts-sil-charis fonts-inter fonts-jetbrains-mono poppler-utils libharfbuzz-subset0 calibre chromium bubblewrap strace
 
 .PHONY: all book pdf epub html handouts check test bench serve clean distclean deps system-deps
 
@@ -39,7 +40,7 @@ test: deps
 	$(PY) build.py check
 	$(PY) -m pytest
 
-# make bench: example checks; make bench BENCH=full adds the whole-build and markup tables (about 30 minutes)
+# make bench: example checks; make bench BENCH=full adds the whole-build and markup tables (about 40 minutes)
 bench: deps
 	BENCH=$(BENCH) $(PY) bench/bench.py
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
+from book.controls import show_controls
 from book.highlight import highlight, mark_long_lines
 from book.model import Chapter, CodeBlock
 from book.rustcheck import Result
@@ -70,7 +71,8 @@ def _result_boxes(block: CodeBlock, result: Result) -> list[str]:
 
 
 def _box(kind: str, label: str, text: str) -> str:
-    text = text.lstrip("\n").rstrip()  # a panic message starts with a newline; XHTML would show it
+    """A result box; control characters in what rustc or the program printed are shown, never sent raw."""
+    text = show_controls(text).lstrip("\n").rstrip()  # a panic message starts with a newline; XHTML would show it
     return (f'<div class="result result-{kind}" role="note" aria-label="{label}">'
             f'<p class="result-label">{label}</p>'
             f'<pre><code>{mark_long_lines(escape(text, quote=False), text, OUTPUT_COLUMNS)}</code></pre></div>')

@@ -15,7 +15,7 @@ from book.errors import Problem
 from book.model import CodeBlock, SourceDiv, SourceHeading
 from book.text import split_lines
 
-RUST_FLAGS = ("compile_fail", "should_panic", "no_run", "ignore")
+RUST_FLAGS = ("compile_fail", "should_panic", "no_run", "ignore", "long_running")
 ERROR_CODE = re.compile(r"^E\d{4}$")
 FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`]*?)[ \t]*$")
 HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
@@ -194,9 +194,12 @@ def _check_annotations(rel: str, block: CodeBlock, info: str) -> list[Problem]:
         if flag not in RUST_FLAGS and not ERROR_CODE.match(flag):
             problems.append(Problem(rel, block.line, f"unknown code annotation '{flag}' in '```{info}'; "
                                     f"use {', '.join(RUST_FLAGS)} or an error code such as E0382"))
-    modes = [f for f in block.flags if f in RUST_FLAGS]
+    modes = [f for f in block.flags if f in RUST_FLAGS and f != "long_running"]
     if len(modes) > 1:
         problems.append(Problem(rel, block.line, f"'```{info}' combines {' and '.join(modes)}; use one of them"))
+    if "long_running" in block.flags and block.mode not in ("run", "should_panic"):
+        problems.append(Problem(rel, block.line, f"'```{info}': long_running raises the time limit of a listing that "
+                                                 "runs; a listing that is not run does not need it"))
     if block.error_codes and "compile_fail" not in block.flags:
         problems.append(Problem(rel, block.line, f"error code {block.error_codes[0]} given without compile_fail; write ```rust,compile_fail,{block.error_codes[0]}"))
     if block.mode == "ignore" and "//" not in block.code:

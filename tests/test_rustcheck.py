@@ -157,10 +157,13 @@ def test_shared_crate_gives_the_same_results_as_one_crate_per_example(tmp_path) 
                 for i, (code, flags) in enumerate(zip(codes, modes))]
     assert all(batchable(e.block) for e in examples)
     checker = RustChecker(tmp_path / "a", "test")
-    batched = checker._run_batch(examples)
-    assert len(batched) == 3
-    for example in examples:
-        alone = checker._compile_and_run(example.block)
-        strip = lambda r: {k: v for k, v in asdict(r).items() if k not in ("seconds", "cached")}  # noqa: E731
-        assert strip(batched[example]) == strip(alone)
+    try:
+        batched = checker._run_batch(examples)
+        assert len(batched) == 3
+        for example in examples:
+            alone = checker._compile_and_run(example.block)
+            strip = lambda r: {k: v for k, v in asdict(r).items() if k not in ("seconds", "cached")}  # noqa: E731
+            assert strip(batched[example]) == strip(alone)
+    finally:
+        checker.close()
     assert "panicked at src/main.rs:2:" in batched[examples[1]].stderr
