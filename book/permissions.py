@@ -25,7 +25,6 @@ import hashlib
 import json
 import os
 import re
-import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -33,11 +32,10 @@ from pathlib import Path
 
 from book.errors import Problem
 from book.model import PERMISSIONS, CodeBlock, PermissionCell, PermissionRow, PermissionTable, SourceDiv
-from book.rustcheck import EDITION, Program, build_program, _clean_env
+from book.rustcheck import COMPILE_LIMITS, EDITION, Program, build_program, error_diagnostics, run_limits
+from book.sandbox import Sandbox, run_confined
 
 CACHE_VERSION = "2"
-COMPILE_TIMEOUT = 120
-RUN_TIMEOUT = 10
 CELL_SPLIT = re.compile(r"(?<!\\)\|")
 EMPTY_CELLS = {"", "-", "–", "—"}
 PLACE = re.compile(r"^[*&(]*\s*(?P<root>[A-Za-z_][A-Za-z0-9_]*)")
@@ -263,23 +261,6 @@ def _store(table: PermissionTable, result: TableCheck, cache_dir: Path, rustc_ve
     os.replace(tmp, path)
 
 
-def _diagnostics(stderr: str) -> list[dict]:
-    found = []
-    for line in stderr.splitlines():
-        if not line.startswith("{"):
-            continue
-        try:
-            diagnostic = json.loads(line)
-        except ValueError:
-            continue
-        if diagnostic.get("level") != "error" or diagnostic.get("message", "").startswith("aborting due to"):
-            continue
-        primary = next((s for s in diagnostic.get("spans", []) if s.get("is_primary")), None)
-        found.append({"line": primary["line_start"] if primary else None,
-                      "code": (diagnostic.get("code") or {}).get("code"), "message": diagnostic.get("message", "")})
-    return found
-
-
 @dataclass
 class _Probing:
     """One table's variants inside a probe crate: where each starts, and what each asks."""
@@ -302,16 +283,20 @@ def _add_table(crate: list[str], table: PermissionTable, name: str) -> _Probing:
 
 
 def _compile_probes(crate: list[str]) -> list[dict] | str:
-    """rustc's errors for a probe crate, or why it could not judge the crate at all."""
+    """rustc's errors for a probe crate, or why it could not judge the crate at all.
+
+    The crate is a chapter's listing with probes in it, so rustc runs confined,
+    with the same limits as for the listing itself (`book.sandbox`).
+    """
     with tempfile.TemporaryDirectory(prefix="book-permissions-") as tmp:
         (Path(tmp) / "probes.rs").write_text("\n".join(crate) + "\n", encoding="utf-8")
-        try:
-            proc = subprocess.run(["rustc", "--edition", EDITION, "--crate-type", "lib", "--emit=metadata",
-                                   "--error-format=json", "--crate-name", "probes", "-o", "probes.rmeta", "probes.rs"],
-                                  cwd=tmp, capture_output=True, text=True, timeout=COMPILE_TIMEOUT, env=_clean_env())
-        except subprocess.TimeoutExpired:
-            return f"rustc did not finish checking the table within {COMPILE_TIMEOUT} s"
-    errors = _diagnostics(proc.stderr)
+        compiled = run_confined(["rustc", "--edition", EDITION, "--crate-type", "lib", "--emit=metadata",
+                                 "--error-format=json", "--crate-name", "probes", "-o", "probes.rmeta", "probes.rs"],
+                                Path(tmp), **COMPILE_LIMITS.keywords())
+    if compiled.limit_exceeded:
+        return f"rustc exceeded {COMPILE_LIMITS.describe(compiled.limit_exceeded)} checking the table"
+    errors = [{"line": d["primary_line"], "code": (d.get("code") or {}).get("code"), "message": d.get("message", "")}
+              for d in error_diagnostics(compiled.stderr.decode("utf-8", "replace"))]
     if any(e["line"] is None or e["code"] is None and e["message"].startswith(("expected", "mismatched closing",
                                                                                 "this file contains an unclosed"))
            for e in errors):
@@ -399,23 +384,22 @@ def _run_runtime(table: PermissionTable) -> TableCheck:
         out.append(line)
         indent = re.match(r"\s*", line).group(0)
         out.extend(indent + statement for statement in inserts.get(i, []))
-    with tempfile.TemporaryDirectory(prefix="book-permissions-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="book-permissions-") as tmp:  # compiled and run confined, as listings are
         (Path(tmp) / "main.rs").write_text("\n".join(out) + "\n", encoding="utf-8")
-        try:
-            compiled = subprocess.run(["rustc", "--edition", EDITION, "-A", "warnings", "--crate-name", "probe", "-o",
-                                       "probe", "main.rs"], cwd=tmp, capture_output=True, text=True,
-                                      timeout=COMPILE_TIMEOUT, env=_clean_env())
-            if compiled.returncode != 0:
-                return TableCheck([], [], [], [], failure="the program with its run-time reports does not compile: "
-                                  + (compiled.stderr.strip().splitlines() or ["?"])[0])
-            ran = subprocess.run([str(Path(tmp) / "probe")], cwd=tmp, capture_output=True, text=True,
-                                 timeout=RUN_TIMEOUT, env=_clean_env(), stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            return TableCheck([], [], [], [], failure="the program with its run-time reports did not finish in time")
+        compiled = run_confined(["rustc", "--edition", EDITION, "-A", "warnings", "--crate-name", "probe", "-o",
+                                 "probe", "main.rs"], Path(tmp), **COMPILE_LIMITS.keywords())
+        if compiled.exit_code != 0 or compiled.limit_exceeded:
+            first = (compiled.stderr.decode("utf-8", "replace").strip().splitlines() or ["?"])[0]
+            return TableCheck([], [], [], [], failure="the program with its run-time reports does not compile: " + first)
+        with Sandbox(files={"probe": Path(tmp) / "probe"}) as sandbox:
+            ran = sandbox.run(["./probe"], **run_limits(table.listing).keywords())
+    if ran.limit_exceeded:
+        return TableCheck([], [], [], [], failure=f"the program with its run-time reports exceeded "
+                                                  f"{run_limits(table.listing).describe(ran.limit_exceeded)}")
     rows, places = len(table.rows), len(table.places)
     holds = [[[] for _ in range(places)] for _ in range(rows)]
     reached = [[False] * places for _ in range(rows)]
-    for line in ran.stdout.splitlines():
+    for line in ran.stdout.decode("utf-8", "replace").splitlines():
         if line.startswith(PROBE_MARK):
             _, r, p, read, write = line.split()
             holds[int(r)][int(p)] = [letter for letter, ok in (("R", read), ("W", write)) if ok == "true"]

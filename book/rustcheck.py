@@ -369,10 +369,12 @@ def _text(output: bytes) -> str:
     return output.decode("utf-8", "replace")
 
 
-def _read_diagnostics(stderr: str, program: Program) -> tuple[list[str], str]:
-    """Error codes and the rendered text of error diagnostics (warnings dropped)."""
-    codes: list[str] = []
-    rendered: list[str] = []
+def error_diagnostics(stderr: str) -> list[dict]:
+    """rustc's error diagnostics from `--error-format=json` (warnings and the "aborting" summary dropped).
+
+    Each gets `primary_line`: the line of its primary span, or None.
+    """
+    found = []
     for line in stderr.splitlines():
         if not line.startswith("{"):
             continue
@@ -380,10 +382,19 @@ def _read_diagnostics(stderr: str, program: Program) -> tuple[list[str], str]:
             diagnostic = json.loads(line)
         except ValueError:
             continue
-        if diagnostic.get("level") != "error":
+        if diagnostic.get("level") != "error" or diagnostic.get("message", "").startswith("aborting due to"):
             continue
-        if diagnostic.get("message", "").startswith("aborting due to"):
-            continue
+        primary = next((span for span in diagnostic.get("spans", []) if span.get("is_primary")), None)
+        diagnostic["primary_line"] = primary["line_start"] if primary else None
+        found.append(diagnostic)
+    return found
+
+
+def _read_diagnostics(stderr: str, program: Program) -> tuple[list[str], str]:
+    """Error codes and the rendered text of error diagnostics (warnings dropped)."""
+    codes: list[str] = []
+    rendered: list[str] = []
+    for diagnostic in error_diagnostics(stderr):
         code = (diagnostic.get("code") or {}).get("code")
         if code:
             codes.append(code)
