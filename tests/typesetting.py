@@ -94,10 +94,20 @@ def page_lines(page, number: int) -> list[Line]:  # type: ignore[no-untyped-def]
     return lines
 
 
-def text_block_edges(pages: list[list[Line]]) -> dict[int, tuple[float, float]]:
-    """(left, right) of the text block for odd and even pages: the most common edges of body lines."""
+def text_block_edges(pages: list[list[Line]], drawn: dict[int, Counter] | None = None) -> dict[int, tuple[float, float]]:
+    """(left, right) of the text block for odd and even pages.
+
+    Listings, boxes and rules span the whole measure, so where a side of the
+    spread has some, their outermost recurring edges are the text block; body
+    lines alone mislead on a short book whose pages are mostly boxes (their
+    lines are indented). Without drawings, the most common edges of body lines.
+    """
     edges = {}
     for parity in (0, 1):
+        recurring = [edge for edge, count in (drawn or {}).get(parity, Counter()).items() if count >= 2]
+        if recurring:
+            edges[parity] = (min(x0 for x0, _ in recurring), max(x1 for _, x1 in recurring))
+            continue
         lefts, rights = Counter(), Counter()
         for lines in pages:
             for line in lines:
@@ -107,6 +117,19 @@ def text_block_edges(pages: list[list[Line]]) -> dict[int, tuple[float, float]]:
         if rights:
             edges[parity] = (lefts.most_common(1)[0][0], rights.most_common(1)[0][0])
     return edges
+
+
+def full_measure_drawings(page, counts: dict[int, Counter]) -> None:  # type: ignore[no-untyped-def]
+    """Count the horizontal extents of the page's wide drawings (listings, boxes, rules), by side of the spread.
+
+    Wider than half the page and narrower than nine tenths of it: a full-bleed
+    background or the cover is not the text block.
+    """
+    width = page.rect.width
+    for drawing in page.get_drawings():
+        rect = drawing["rect"]
+        if 0.5 * width < rect.width < 0.9 * width:
+            counts.setdefault((page.number + 1) % 2, Counter())[(round(rect.x0), round(rect.x1))] += 1
 
 
 def proofread(pdfs: list[Path], skip_pages: int = 0) -> dict[Path, tuple[list[Defect], list[str]]]:
@@ -120,11 +143,15 @@ def proofread(pdfs: list[Path], skip_pages: int = 0) -> dict[Path, tuple[list[De
     import pymupdf
 
     read = {}
+    drawn: dict[int, Counter] = {}
     for pdf in pdfs:
         with pymupdf.open(pdf) as document:
             labels = [page.get_label() or str(page.number + 1) for page in document]
             read[pdf] = ([page_lines(page, page.number + 1) for page in document][skip_pages:], labels)
-    edges = text_block_edges([lines for pages, _ in read.values() for lines in pages])
+            for page in list(document)[skip_pages:]:
+                if sum(drawn.get((page.number + 1) % 2, Counter()).values()) < 40:  # enough to know the block
+                    full_measure_drawings(page, drawn)
+    edges = text_block_edges([lines for pages, _ in read.values() for lines in pages], drawn)
     return {pdf: (_defects(pages, labels, edges), labels) for pdf, (pages, labels) in read.items()}
 
 
