@@ -45,24 +45,52 @@ PYTHON = sys.executable
 
 
 def bench_examples() -> None:
+    """Cold and warm checks of the book's listings, and what the learning layer adds in the same rounds.
+
+    The learning layer's checks are the programs of self-check questions
+    (compiled and run like listings) and the permission tables' probes; each
+    round checks the listings, then the question programs, then the tables,
+    all cold in one fresh cache, then all again warm.
+    """
+    from book.permissions import check_tables
+
     book = load_book(ROOT)
     examples = collect_examples(book)
+    in_question = {(q.listing.block.line, chapter.rel) for chapter in book.chapters for q in chapter.questions
+                   if q.listing is not None}
+    listings = [e for e in examples if (e.block.line, e.chapter.rel) not in in_question]
+    questions = [e for e in examples if (e.block.line, e.chapter.rel) in in_question]
+    tables = [(chapter.rel, table) for chapter in book.chapters for table in chapter.tables]
     colds, warms, per_example = [], [], []
+    layer_colds, layer_warms = [], []
     for _ in range(RUNS):
         with tempfile.TemporaryDirectory() as tmp:
             checker = RustChecker(Path(tmp), book.rustc_version)
             start = time.perf_counter()
-            results = checker.run_all(examples)
+            results = checker.run_all(listings)
             colds.append(time.perf_counter() - start)
             per_example.extend(r.seconds for r in results.values())
             start = time.perf_counter()
-            checker.run_all(examples)
+            checker.run_all(questions)
+            check_tables(tables, Path(tmp), book.rustc_version)
+            layer_colds.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            checker.run_all(listings)
             warms.append(time.perf_counter() - start)
-    checked = len([e for e in examples if e.block.mode != "ignore"])
-    print(f"examples checked                 {checked}")
-    print(f"cold check (parallel)            median {statistics.median(colds):7.2f} s  (runs: {', '.join(f'{c:.2f}' for c in colds)})")
+            start = time.perf_counter()
+            checker.run_all(questions)
+            check_tables(tables, Path(tmp), book.rustc_version)
+            layer_warms.append(time.perf_counter() - start)
+    checked = len([e for e in listings if e.block.mode != "ignore"])
+    cells = sum(len(t.rows) * len(t.places) for _, t in tables)
+    cold, layer = statistics.median(colds), statistics.median(layer_colds)
+    print(f"listings checked                 {checked}")
+    print(f"cold check (parallel)            median {cold:7.2f} s  (runs: {', '.join(f'{c:.2f}' for c in colds)})")
     print(f"warm check (all cached)          median {statistics.median(warms):7.3f} s")
     print(f"per example, cold                median {statistics.median(per_example):7.3f} s")
+    print(f"learning layer, cold             median {layer:7.2f} s  ({len(questions)} question programs, "
+          f"{len(tables)} tables, {cells} cells; {layer / cold:.1%} of the listings' cold check)")
+    print(f"learning layer, warm             median {statistics.median(layer_warms):7.3f} s")
 
 
 def timed(command: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> float:

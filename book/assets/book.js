@@ -49,7 +49,7 @@
         copyText(pre.querySelector("code").textContent).then(function () {
           button.textContent = "Copied";
           setTimeout(function () { button.textContent = "Copy"; }, 1500);
-        }, function () { button.textContent = "Copy failed"; });
+        }, function () { button.textContent = "Failed"; button.setAttribute("aria-label", "Copying failed: select the listing and copy it by hand"); });
       });
       pre.parentNode.insertBefore(button, pre);
     });

@@ -37,6 +37,8 @@ from book.model import Book, Chapter
 PART_TITLE = re.compile(r"<h1[ >].*?</h1>", re.S)
 SECTION_START = re.compile(r'<h([23]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
 TAG = re.compile(r"<[^>]+>")
+# Tags that end a block of text: a space stands for them; inline tags (code, em, highlight spans) join their text.
+BLOCK_TAG = re.compile(r"</?(?:p|div|li|ul|ol|dl|dt|dd|h[1-6]|pre|br|hr|tr|td|th|table|caption|thead|tbody|blockquote|figure|figcaption|details|summary|section|aside|nav|header|footer|label|fieldset|legend|button)\b[^>]*>", re.I)
 ACCENTS = re.compile("[\u0300-\u036f]")  # combining accents, once NFKD has split them off: "naïve" is "naive"
 SEPARATOR = re.compile(r"[^a-z0-9_]+")
 TITLE_BOOST = 10
@@ -54,7 +56,7 @@ def sections(book: Book, page_file: Callable[[Chapter], str]) -> list[dict[str, 
         bounds += [(m.end(), m.group(2), TAG.sub("", m.group(3))) for m in SECTION_START.finditer(fragment)]
         for number, (start, element_id, title) in enumerate(bounds):
             end = SECTION_START.search(fragment, start)
-            text = " ".join(html_lib.unescape(TAG.sub(" ", fragment[start:end.start() if end else len(fragment)])).split())
+            text = " ".join(html_lib.unescape(TAG.sub("", BLOCK_TAG.sub(" ", fragment[start:end.start() if end else len(fragment)]))).split())
             if text:  # a heading with nothing under it (a glossary letter) is no result
                 entry = {"c": chapter.full_title, "t": " ".join(html_lib.unescape(title).split()),
                          "id": element_id, "p": page_file(chapter), "x": text}
