@@ -36,9 +36,10 @@ handouts: deps
 check: deps
 	$(PY) build.py check
 
+# The suite runs on every core (up to four); the real book and the fixture book are built once and shared.
 test: deps
 	$(PY) build.py check
-	$(PY) -m pytest
+	$(PY) -m pytest --numprocesses=auto --maxprocesses=4
 
 # make bench: example checks; make bench BENCH=full adds the whole-build and markup tables (about 40 minutes)
 bench: deps

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,14 +77,36 @@ def assert_clean_failure(run: Run, *expected: str) -> None:
         assert fragment in run.err, f"{fragment!r} not in:\n{run.err}"
 
 
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """`build(folder)` run once per test run, however many pytest-xdist workers ask for it.
+
+    The workers share the parent of their temporary folders; the first to take
+    the lock builds, the others wait on the lock (a condition, not a time) and
+    reuse what it made. A failed build leaves no mark, so each asker reports it.
+    """
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    folder, done = shared / name, shared / f"{name}.done"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            done.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def built_mini(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixture book built once per test run (all targets); copy it (`copy_built`) before changing it."""
-    root = tmp_path_factory.mktemp("built-mini") / "book"
-    shutil.copytree(FIXTURES / "mini", root)
-    run = FixtureBook(root).build()
-    assert run.code == 0, run.err
-    return root
+    def build(folder: Path) -> None:
+        shutil.copytree(FIXTURES / "mini", folder / "book")
+        run = FixtureBook(folder / "book").build()
+        assert run.code == 0, run.err
+
+    return built_once(tmp_path_factory, "built-mini", build) / "book"
 
 
 def copy_built(built: Path, tmp_path: Path) -> FixtureBook:
@@ -109,7 +133,9 @@ def real_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     if os.environ.get("BOOK_TEST_DIST"):
         return Path(os.environ["BOOK_TEST_DIST"]).resolve()
-    out = tmp_path_factory.mktemp("dist")
-    run = run_cli("build", "--out", str(out), env={"SOURCE_DATE_EPOCH": "1767225600"})
-    assert run.code == 0, run.err
-    return out
+
+    def build(out: Path) -> None:
+        run = run_cli("build", "--out", str(out), env={"SOURCE_DATE_EPOCH": "1767225600"})
+        assert run.code == 0, run.err
+
+    return built_once(tmp_path_factory, "real-book", build)
