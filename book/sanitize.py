@@ -31,9 +31,10 @@ ELEMENTS: dict[str, frozenset[str]] = {name: frozenset(attrs.split()) for name, 
     "dl": "", "dt": "", "em": "", "figcaption": "", "figure": "", "h1": "", "h2": "", "h3": "", "h4": "", "h5": "",
     "h6": "", "hr": "", "i": "", "img": "src alt width height", "input": "type checked disabled", "ins": "",
     "kbd": "", "label": "", "li": "value", "mark": "", "ol": "start type reversed", "p": "", "pre": "", "q": "",
-    "s": "", "samp": "", "section": "", "small": "", "span": "", "strong": "", "sub": "", "summary": "", "sup": "",
+    "s": "", "samp": "", "section": "", "small": "", "strong": "", "sub": "", "summary": "", "sup": "",
     "table": "", "tbody": "", "td": "style colspan rowspan", "tfoot": "", "th": "style colspan rowspan scope",
     "thead": "", "tr": "", "u": "", "ul": "", "var": "", "wbr": "",
+    "span": "data-term data-sub data-see data-see-also",  # index marks: [words]{.index term="..."} (book.indexmarks)
 }.items()}
 DATA_ATTRIBUTES = frozenset({"data-lang", "data-xref", "data-listing", "data-answer", "data-construct"})
 URL_ATTRIBUTES = {"href", "src"}
