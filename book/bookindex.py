@@ -335,13 +335,20 @@ class Gatherer:
                 return match.start(), end, match.group(3)
         return None
 
-    def end_anchor(self, chapter: int, end: int) -> str:
-        """An anchor at the end of the last block before HTML offset `end` (inside it: between blocks it would
-        keep margins from collapsing)."""
-        html = self.chapters[chapter].html
-        closing = max((m.start() for m in re.finditer(r"</(?:p|li|pre|td|dd|blockquote|figcaption)>",
-                                                      html[:end])), default=-1)
-        return self.set_anchor(chapter, "", closing if closing >= 0 else end, prefix="end")
+    def last_mention(self, chapter: int, forms: list[Form], start: int, end: int) -> str:
+        """An anchor at the last words in [start, end) of the chapter's main text that name a form ("" if none).
+
+        A section whose heading names a term runs, in the index, from its heading
+        to this place: so the last page of the range names the term too.
+        """
+        text = self.text(chapter)
+        last = -1
+        for form in forms:
+            at = text.find(form, start, end)
+            while at is not None:
+                last = max(last, at)
+                at = text.find(form, at + 1, end)
+        return self.set_anchor(chapter, "", last, prefix="end") if last >= 0 else ""
 
     def first_place(self, chapter: int, forms: list[Form], start: int, end: int) -> str | None:
         """An anchor at the first words in [start, end) of the chapter that name a form: the main text, then the
@@ -384,7 +391,7 @@ class Gatherer:
         if section is not None:
             start, end, heading = section
             if any(form.named_by(heading) for form in forms):
-                return Place(chapter, element_id, self.end_anchor(chapter, end))
+                return Place(chapter, element_id, self.last_mention(chapter, forms, start, end))
             anchor = self.first_place(chapter, forms, start, end)
             return Place(chapter, anchor) if anchor else None
         c = self.chapters[chapter]
@@ -619,7 +626,7 @@ def _codes(g: Gatherer) -> None:
             if heading.group(1) in "23" and heading.start() < exercises:
                 for code in dict.fromkeys(ERROR_CODE.findall(plain(heading.group(3)))):
                     section = g.section(index, heading.group(2))
-                    end = g.end_anchor(index, section[1]) if section else ""
+                    end = g.last_mention(index, [Form(code, True)], section[0], section[1]) if section else ""
                     g.node(g.codes, code).places.append(Place(index, heading.group(2), end))
         blocks = {b.line: b for b in chapter.code_blocks}
         for match in reversed(list(LISTING_LABEL.finditer(g.chapters[index].html))):
@@ -735,7 +742,8 @@ def _entry(g: Gatherer, node: Node, order: dict[str, tuple[int, int]], ids: dict
             continue
         kept.append(place)
     locators = tuple(IndexLocator(start=p.start, end=p.end, chapter=g.chapters[p.chapter].key,
-                                  where=_where(g.chapters[p.chapter], order[p.start][1], p.definition),
+                                  label=g.chapters[p.chapter].label or g.chapters[p.chapter].title,
+                                  section=_section(g.chapters[p.chapter], order[p.start][1]),
                                   definition=p.definition) for p in kept)
     subs = tuple(_entry(g, sub, order, ids, used, prefix) for sub in _sorted(node.subs.values()))
     forms = tuple(dict.fromkeys([*(f.text for f in node.forms), *node.texts]))
@@ -745,16 +753,13 @@ def _entry(g: Gatherer, node: Node, order: dict[str, tuple[int, int]], ids: dict
                       subentries=subs, description=node.description)
 
 
-def _where(chapter: Chapter, position: int, definition: bool) -> str:
-    """What a link to a place says: "Part 2: Many readers or one writer", "Glossary"."""
-    heading = None
+def _section(chapter: Chapter, position: int) -> str:
+    """The `##` or `###` section a place is in, as text ("" before the first): what a link to it says on screen."""
+    heading = ""
     for match in HEADING.finditer(chapter.html, 0, position + 1):
         if match.group(1) in "23" and match.start() <= position:
-            heading = match
-    label = chapter.label or chapter.title
-    if definition or heading is None:
-        return chapter.title if definition else label
-    return f"{label}: {plain(heading.group(3))}"
+            heading = plain(match.group(3))
+    return heading
 
 
 def _resolve(g: Gatherer, entry: IndexEntry, node: Node, ids: dict[int, str]) -> IndexEntry:

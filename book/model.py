@@ -257,7 +257,8 @@ class IndexLocator:
     start: str  # the anchor id
     end: str = ""  # the anchor id where a range ends ("" for a single place)
     chapter: str = ""  # the chapter key
-    where: str = ""  # what a link to it says on the web and in the EPUB: "Part 2: Many readers or one writer"
+    label: str = ""  # its chapter's label ("Part 2"), or title where it has none
+    section: str = ""  # the ## or ### section it is in, as text ("" before the first): a link's words on screen
     definition: bool = False  # the glossary's definition (printed in italics)
 
 
