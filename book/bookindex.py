@@ -4,8 +4,9 @@ Entries come from three places:
 
 - The glossary (`[index] glossary` in book.toml): every `### Term` is an entry,
   and each of its "See [Part N](./NN_file.md#section)" links is a place. The
-  place is the section itself, as a range of pages, when its heading names the
-  term; otherwise it is the first words in that section that name the term
+  place is the section itself, as a range of pages from its heading to the last
+  words in it that name the term, when its heading names the term; otherwise it
+  is the first words in that section that name the term
   (in its main text, then in its asides), where an anchor is set. A term that
   its section never names is reported at the glossary's link: the author marks
   the place, or links to a section that names it. The glossary's own entry is a
@@ -754,10 +755,13 @@ def _entry(g: Gatherer, node: Node, order: dict[str, tuple[int, int]], ids: dict
 
 
 def _section(chapter: Chapter, position: int) -> str:
-    """The `##` or `###` section a place is in, as text ("" before the first): what a link to it says on screen."""
-    heading = ""
-    for match in HEADING.finditer(chapter.html, 0, position + 1):
-        if match.group(1) in "23" and match.start() <= position:
+    """The `##` or `###` section a place is in, as text (the chapter's title before the first): what a link to it
+    says on screen. A heading's own anchor is inside it, so a heading starting at or before `position` counts."""
+    heading = chapter.title
+    for match in HEADING.finditer(chapter.html):
+        if match.start() > position:
+            break
+        if match.group(1) in "23":
             heading = plain(match.group(3))
     return heading
 

@@ -258,7 +258,7 @@ class IndexLocator:
     end: str = ""  # the anchor id where a range ends ("" for a single place)
     chapter: str = ""  # the chapter key
     label: str = ""  # its chapter's label ("Part 2"), or title where it has none
-    section: str = ""  # the ## or ### section it is in, as text ("" before the first): a link's words on screen
+    section: str = ""  # its ## or ### section as text (else the chapter's title): what a link to it says on screen
     definition: bool = False  # the glossary's definition (printed in italics)
 
 

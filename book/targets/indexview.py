@@ -138,7 +138,7 @@ def place_groups(locators: tuple[IndexLocator, ...], href: Callable[[str], str])
     groups: dict[str, list[Place]] = {}
     seen: set[tuple[str, str, bool]] = set()
     for locator in locators:
-        text = "definition" if locator.definition else locator.section or locator.label
+        text = "definition" if locator.definition else locator.section
         if (locator.chapter, text, locator.definition) in seen:
             continue
         seen.add((locator.chapter, text, locator.definition))
