@@ -89,9 +89,10 @@ def page_runs(locators: tuple[IndexLocator, ...], pages: dict[str, str],
                 missing.append(locator.start)
             continue
         last = pages.get(locator.end, first) if locator.end else first
+        last = last if ordinal(last) >= ordinal(first) else first
         if locator.definition:
             definitions.append((ordinal(first), first, locator.start))
-        elif ordinal(last) >= ordinal(first):
+        else:
             spans.append((ordinal(first), ordinal(last), first, last, locator.start))
     merged: list[list] = []
     for first, last, first_label, last_label, href in sorted(spans):
