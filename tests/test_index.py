@@ -25,7 +25,7 @@ from conftest import PROJECT, assert_clean_failure, copy_built
 
 PDF = "memory-management-in-rust.pdf"
 ENTRY = re.compile(r'<p class="ix-entry[^"]*" id="([^"]+)">(.*?)</p>', re.S)
-RUN = re.compile(r'<a href="#([^"]+)"[^>]*>([^<]+)</a>')
+RUN = re.compile(r'<a href="#([^"]+)" class="ix-page[^"]*">([^<]+)</a>')
 MM = 72 / 25.4
 
 
@@ -39,7 +39,7 @@ def printed_runs(laid_out: str) -> dict[str, list[tuple[str, str]]]:
     """Entry id -> [(anchor, printed text)] of each page number in the index HTML WeasyPrint laid out."""
     runs = {}
     for entry_id, body in ENTRY.findall(laid_out):
-        runs[entry_id] = [(anchor, text) for anchor, text in RUN.findall(body.split('<span class="ix-see">')[0])]
+        runs[entry_id] = RUN.findall(body)
     return runs
 
 
