@@ -54,7 +54,8 @@ BOOK_KEYS: dict[str, Key] = {
     "slug": Key("text", check=_pattern(SLUG, "becomes the outputs' file name: use lowercase letters, digits and "
                                               "hyphens only, e.g. \"memory-management-in-rust\"")),
 }
-TABLES = {"book": BOOK_KEYS, "chapters": {"order": Key("list", required=True)}, "handouts": {"extra": Key("list")}}
+TABLES = {"book": BOOK_KEYS, "chapters": {"order": Key("list", required=True)}, "handouts": {"extra": Key("list")},
+          "index": {"glossary": Key("text")}}
 
 
 def key_line(text: str, table: str, key: str | None = None) -> int | None:
@@ -166,4 +167,5 @@ def load_config(root: Path) -> BookMeta:
         chapters=tuple(data["chapters"]["order"]),
         slug=slug,
         handout_extras=tuple(data.get("handouts", {}).get("extra", [])),
+        glossary=data.get("index", {}).get("glossary", ""),
     )

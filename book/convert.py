@@ -24,6 +24,7 @@ from pathlib import Path
 
 from book.errors import Problem
 from book.constructs import extract, prepare_markdown
+from book.indexmarks import extract as extract_index_marks
 from book.listings import replace_code_blocks
 from book.model import Book, Chapter, Heading, PermissionTable
 from book.publish import publish
@@ -93,7 +94,9 @@ def _finish(chapter: Chapter, fragment: str, results: dict[int, Result], tables:
     published = publish(chapter, fragment)
     problems = list(published.problems)
     linked = rewrite_chapter_links(published.html, keys)  # before extraction: constructs hold links too
-    fragment, constructs, found = extract(chapter, linked, results, tables)
+    marked, marks, found = extract_index_marks(chapter, linked)  # before extraction too: asides hold marks
+    problems.extend(found)
+    fragment, constructs, found = extract(chapter, marked, results, tables)
     problems.extend(found)
     fragment = label_title(fragment, chapter)
     ids = set(ID_ATTR.findall(fragment))
@@ -102,7 +105,7 @@ def _finish(chapter: Chapter, fragment: str, results: dict[int, Result], tables:
                                    + getattr(construct, "prompt", "")))
         ids.update(filter(None, (getattr(construct, "id", ""),)))
     return dict(html=fragment, links=published.links, figures=published.figures, constructs=constructs,
-                toc=tuple(extract_headings(fragment)), ids=frozenset(ids)), problems
+                index_marks=marks, toc=tuple(extract_headings(fragment)), ids=frozenset(ids)), problems
 
 
 def _finished_key(chapter: Chapter, fragment: str, tables: dict[int, PermissionTable]) -> str:

@@ -51,6 +51,9 @@ def load_book(root: Path) -> Book:
         if name not in meta.chapters:
             problems.add(CONFIG_NAME, key_line(toml_text, "handouts", "extra"),
                          f"[handouts] extra names '{name}', which is not in [chapters] order")
+    if meta.glossary and meta.glossary not in meta.chapters:
+        problems.add(CONFIG_NAME, key_line(toml_text, "index", "glossary"),
+                     f"[index] glossary names '{meta.glossary}', which is not in [chapters] order")
     _check_part_numbers(meta.chapters, toml_text, problems)
     _check_unlisted_files(root, meta.chapters, problems)
     problems.raise_if_any()

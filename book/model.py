@@ -32,6 +32,7 @@ class BookMeta:
     chapters: tuple[str, ...]  # file names in chapters/, in reading order
     slug: str  # base name of the outputs, e.g. "memory-management-in-rust"
     handout_extras: tuple[str, ...] = ()  # chapters printed as handouts besides the parts
+    glossary: str = ""  # [index] glossary: the chapter whose `### Term` entries the index takes in
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,63 @@ Construct = Question | Box | Aside | PermissionTable
 
 
 @dataclass(frozen=True)
+class IndexMark:
+    """An author's index mark, `[words]{.index ...}` (see `book.indexmarks`): a place in the text and its term."""
+
+    line: int
+    id: str  # the anchor left in the chapter's HTML ("" for a see-reference, which has no place)
+    term: str  # inline HTML: the marked words, or the term="..." given
+    sub: str = ""  # a sub-entry under the term (HTML)
+    see: str = ""  # "see ...": the term to look under instead (HTML)
+    see_also: tuple[str, ...] = ()  # "see also ..." (HTML)
+    text: str = ""  # the marked words as plain text ("" for an empty mark)
+    end: str = ""  # for a range (.start ... .end): the anchor where it ends
+
+
+@dataclass(frozen=True)
+class IndexLocator:
+    """One place an index entry leads to: a page (or a range of pages) in print, a link elsewhere."""
+
+    start: str  # the anchor id
+    end: str = ""  # the anchor id where a range ends ("" for a single place)
+    chapter: str = ""  # the chapter key
+    label: str = ""  # its chapter's label ("Part 2"), or title where it has none
+    section: str = ""  # its ## or ### section as text (else the chapter's title): what a link to it says on screen
+    definition: bool = False  # the glossary's definition (printed in italics)
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """A term (or an error code) of the index, with its places, sub-entries and cross-references."""
+
+    id: str  # its own anchor in the index ("index-borrow-checker")
+    html: str  # the heading as shown (inline HTML)
+    sort: str  # the key it is sorted by
+    forms: tuple[str, ...]  # plain texts that name it in the book (the term, marked words), for checks
+    locators: tuple[IndexLocator, ...] = ()
+    subentries: tuple["IndexEntry", ...] = ()
+    see: tuple[tuple[str, str], ...] = ()  # (HTML, entry id): "see ..."
+    see_also: tuple[tuple[str, str], ...] = ()
+    description: str = ""  # error codes: what rustc says ("use of moved value"), HTML
+
+
+@dataclass(frozen=True)
+class BookIndex:
+    """The back-of-book index: terms, and compiler error codes, in the order they are printed."""
+
+    terms: tuple[IndexEntry, ...] = ()
+    codes: tuple[IndexEntry, ...] = ()
+
+    @property
+    def entries(self) -> tuple[IndexEntry, ...]:
+        """Every entry and sub-entry, terms first."""
+        return tuple(e for top in self.terms + self.codes for e in (top, *top.subentries))
+
+    def __bool__(self) -> bool:
+        return bool(self.terms or self.codes)
+
+
+@dataclass(frozen=True)
 class Heading:
     """A heading in the converted HTML, with its final (book-unique) id."""
 
@@ -267,6 +325,7 @@ class Chapter:
     links: tuple[LinkRef, ...] = ()  # links and images, in reading order, with their source lines
     figures: tuple[Figure, ...] = ()  # the images this chapter shows, resolved (see book.figures)
     constructs: tuple[Construct, ...] = ()  # questions, boxes, asides, tables: `<div data-construct=KEY>` in html
+    index_marks: tuple[IndexMark, ...] = ()  # the author's index marks, `<span class="index-mark" id=...>` in html
     html: str = ""
     toc: tuple[Heading, ...] = ()
     ids: frozenset[str] = field(default_factory=frozenset)
@@ -305,6 +364,7 @@ class Book:
     chapters: tuple[Chapter, ...]
     build_date: str  # ISO date, from SOURCE_DATE_EPOCH or the last commit
     rustc_version: str
+    index: BookIndex = field(default_factory=BookIndex)  # filled in after convert (book.bookindex)
 
     @property
     def chapters_dir(self) -> Path:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from book.bookindex import gather as gather_index
 from book.boxes import check_boxes
 from book.convert import convert_book
 from book.exercises import check_exercises
@@ -112,6 +113,12 @@ def prepare(root: Path, reporter: Reporter) -> Book:
         link_problems = check_source_links(book)
         problems.extend(link_problems + check_introduction_list(book))
         info["detail"] = f"{sum(len(c.links) for c in book.chapters)} links and figures, {len(link_problems)} broken"
+    if not problems:  # the index reads every chapter's anchors: only once they are all there
+        with reporter.step("index") as info:
+            book, index_problems = gather_index(book)
+            problems.extend(index_problems)
+            info["detail"] = (f"{len(book.index.terms)} terms, {len(book.index.codes)} error codes, "
+                              f"{sum(len(e.locators) for e in book.index.entries)} places")
     for chapter in book.parts:
         reporter.line("stats", describe(chapter), level=2)
     problems.raise_if_any()

@@ -13,6 +13,8 @@ removes what is not allowed before anything is written.
 
 from __future__ import annotations
 
+import difflib
+
 import html.parser
 import re
 from dataclasses import dataclass, field
@@ -31,9 +33,10 @@ ELEMENTS: dict[str, frozenset[str]] = {name: frozenset(attrs.split()) for name, 
     "dl": "", "dt": "", "em": "", "figcaption": "", "figure": "", "h1": "", "h2": "", "h3": "", "h4": "", "h5": "",
     "h6": "", "hr": "", "i": "", "img": "src alt width height", "input": "type checked disabled", "ins": "",
     "kbd": "", "label": "", "li": "value", "mark": "", "ol": "start type reversed", "p": "", "pre": "", "q": "",
-    "s": "", "samp": "", "section": "", "small": "", "span": "", "strong": "", "sub": "", "summary": "", "sup": "",
+    "s": "", "samp": "", "section": "", "small": "", "strong": "", "sub": "", "summary": "", "sup": "",
     "table": "", "tbody": "", "td": "style colspan rowspan", "tfoot": "", "th": "style colspan rowspan scope",
     "thead": "", "tr": "", "u": "", "ul": "", "var": "", "wbr": "",
+    "span": "data-term data-sub data-see data-see-also",  # index marks: [words]{.index term="..."} (book.indexmarks)
 }.items()}
 DATA_ATTRIBUTES = frozenset({"data-lang", "data-xref", "data-listing", "data-answer", "data-construct"})
 URL_ATTRIBUTES = {"href", "src"}
@@ -120,6 +123,8 @@ class _Auditor(html.parser.HTMLParser):
                 message = f"the event handler '{name}' is not allowed in a chapter (no scripts)"
             elif name == "style":
                 message = "a 'style' attribute is not allowed in a chapter; styles live in styles/"
+            elif tag == "span" and "index" in (values.get("class") or "").split():
+                message = index_attribute_problem(name)
             else:
                 message = f"the attribute '{name}' is not allowed on <{tag}> in a chapter"
             self.audit.items.append(Finding(message, (f"{name}=", f"{name.removeprefix('data-')}=", name)))
@@ -189,6 +194,15 @@ def audit_html(fragment: str) -> Audit:
     auditor.feed(fragment)
     auditor.close()
     return auditor.audit
+
+
+def index_attribute_problem(name: str) -> str:
+    """An index mark (`[words]{.index ...}`) with an attribute it does not take, with the closest it does."""
+    given = name.removeprefix("data-")
+    known = [a.removeprefix("data-") for a in sorted(ELEMENTS["span"])]
+    close = difflib.get_close_matches(given, known, n=1)
+    return (f"an index mark takes the attributes {', '.join(known)}, not '{given}'"
+            + (f"; did you mean '{close[0]}'?" if close else ""))
 
 
 def _attribute_filter(tag: str, name: str, value: str) -> str | None:

@@ -15,6 +15,7 @@ from book.model import Chapter
 
 WORD = re.compile(r"[A-Za-z0-9_'’-]*[A-Za-z0-9]")
 INLINE_CODE = re.compile(r"`[^`]*`")
+INDEX_MARK = re.compile(r"\]\{[^}]*\.index\b[^}]*\}")  # `[words]{.index term="..."}`: the words count, the rest is markup
 DIFFICULTY = re.compile(r"^(★{1,3})(?:\s|$)")
 
 
@@ -34,7 +35,7 @@ class PartStats:
 
 
 def _words(line: str) -> int:
-    return len(WORD.findall(INLINE_CODE.sub(" x ", line)))
+    return len(WORD.findall(INLINE_CODE.sub(" x ", INDEX_MARK.sub("]", line))))
 
 
 def part_stats(chapter: Chapter) -> PartStats:

@@ -24,7 +24,7 @@ def test_cover_landmarks_and_accessibility_metadata(real_book: Path) -> None:
     assert files["EPUB/images/cover.png"][:8] == b"\x89PNG\r\n\x1a\n"
     nav = files["EPUB/nav.xhtml"].decode()
     landmarks = nav.split('epub:type="landmarks"', 1)[1].split("</nav>", 1)[0]
-    assert re.findall(r'epub:type="(\w+)"', landmarks) == ["cover", "toc", "bodymatter"]
+    assert re.findall(r'epub:type="(\w+)"', landmarks) == ["cover", "toc", "bodymatter", "index"]
     for prop in ("accessMode", "accessModeSufficient", "accessibilityFeature", "accessibilityHazard", "accessibilitySummary"):
         assert f'property="schema:{prop}"' in opf, prop
     for element in ("dc:title", "dc:creator", "dc:language", "dc:identifier", "dc:publisher", "dc:description"):

@@ -22,6 +22,7 @@ from book.cover import cover_png
 from book.model import Book, Chapter
 from book.outputs import write_bytes_atomic
 from book.targets import RenderOptions
+from book.targets.indexview import screen_index
 from book.targets.paging import rewrite_hrefs
 
 NOTE_REF = re.compile(r'<a href="([^"]+)" class="footnote-ref"')
@@ -30,6 +31,7 @@ CSS_VARIABLE = re.compile(r"var\((--[\w-]+)\)")
 CSS_DEFINITION = re.compile(r"(--[\w-]+)\s*:\s*([^;]+);")
 COVER_IMAGE = "images/cover.png"
 COVER_PAGE = "cover.xhtml"
+INDEX_FILE = "book-index.xhtml"
 ACCESSIBILITY = (
     ("schema:accessMode", "textual"),
     ("schema:accessMode", "visual"),
@@ -130,6 +132,11 @@ def build_epub_bytes(book: Book) -> bytes:
                     for h in chapter.toc if h.level == 2 and chapter.kind == "part"]
         link = epub.Link(chapter_file(chapter), chapter.full_title, f"nav-{chapter.key}")
         toc.append((epub.Section(chapter.full_title, href=chapter_file(chapter)), sections) if sections else link)
+    index = _index_document(book, stylesheet)
+    if index is not None:
+        publication.add_item(index)
+        documents.append(index)
+        toc.append(epub.Link(INDEX_FILE, "Index", "nav-index"))
     publication.toc = toc
     publication.add_item(epub.EpubNcx())
     nav = epub.EpubNav(title="Contents")
@@ -140,6 +147,7 @@ def build_epub_bytes(book: Book) -> bytes:
         {"href": COVER_PAGE, "title": "Cover", "type": "cover"},
         {"href": "nav.xhtml", "title": "Contents", "type": "toc"},
         {"href": chapter_file(start), "title": start.full_title, "type": "bodymatter"},
+        *([{"href": INDEX_FILE, "title": "Index", "type": "index"}] if index is not None else []),
     ]
     publication.spine = [cover, "nav", *documents]
 
@@ -148,6 +156,23 @@ def build_epub_bytes(book: Book) -> bytes:
     epub.write_epub(raw, publication, {"mtime": modified, "epub3_pages": False, "epub3_landmark": True,
                                        "landmark_title": "Landmarks", "epub2_guide": True})
     return normalize_zip(raw.getvalue(), modified, {"EPUB/content.opf": lambda opf: _declare_language(opf, meta.language)})
+
+
+def _index_document(book: Book, stylesheet: object) -> object | None:
+    """The back-of-book index as its own document, every place a link into its chapter (`indexview`)."""
+    from ebooklib import epub
+
+    if not book.index:
+        return None
+
+    def href(element_id: str) -> str:
+        owner = book.chapter_for_id(element_id)
+        return f"{chapter_file(owner)}#{element_id}" if owner else f"#{element_id}"
+
+    document = epub.EpubHtml(uid="doc-index", title="Index", file_name=INDEX_FILE, lang=book.meta.language)
+    document.content = str(screen_index(book.index, href, epub=True)).encode()
+    document.add_item(stylesheet)
+    return document
 
 
 def _declare_language(opf: bytes, language: str) -> bytes:

@@ -18,6 +18,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
+from markupsafe import Markup
+
 from book import __version__
 from book.constructs import for_target
 from book.model import Book, Chapter
@@ -25,6 +27,7 @@ from book.playground import playground_url
 from book.outputs import replace_dir_atomic, staging_dir
 from book.targets import RenderOptions
 from book.targets.paging import rewrite_hrefs
+from book.targets.indexview import INDEX_ID, screen_index
 from book.targets.search import search_script
 from book.templating import render_template
 
@@ -34,6 +37,7 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets"
 SCRIPTS = {"book.js": "book.js", "search.js": "search.js", "quiz.js": "quiz.js", "favicon.svg": "favicon.svg", "lunr.min.js": "vendor/lunr/lunr.min.js",
            "lunr.LICENSE.txt": "vendor/lunr/LICENSE"}
 SINGLE_PAGE = "index.html"
+INDEX_PAGE = "book-index.html"  # the back-of-book index in the multi-page edition ("index.html" is the whole book)
 HEADING = re.compile(r'<h([1-4]) id="([^"]+)"([^>]*)>(.*?)</h\1>', re.S)
 
 
@@ -51,7 +55,7 @@ def with_permalinks(fragment: str) -> str:
 
 
 def _page(book: Book, edition: str, shown: list[Chapter], current: Chapter | None,
-          href: Callable[[str], str], other_href: str) -> str:
+          href: Callable[[str], str], other_href: str, book_index: str = "", index_href: str = "") -> str:
     chapters = list(book.chapters)
     index = [c.key for c in chapters].index(current.key) if current else 0
     return render_template(
@@ -61,6 +65,7 @@ def _page(book: Book, edition: str, shown: list[Chapter], current: Chapter | Non
         next=chapters[index + 1] if current and index + 1 < len(chapters) else None,
         home=href(chapters[0].key),
         other_edition_href=other_href,
+        book_index=Markup(book_index), index_href=index_href, on_index_page=bool(book_index) and not shown,
         other_edition_label="One page per part" if edition == "single" else "Whole book on one page",
         build_date=book.build_date, rustc_version=book.rustc_version,
         generator=f"memory-management-in-rust book pipeline {__version__}",
@@ -69,7 +74,9 @@ def _page(book: Book, edition: str, shown: list[Chapter], current: Chapter | Non
 
 def single_page(book: Book) -> str:
     shown = [_web_chapter(c, c.html) for c in web_chapters(book)]
-    return _page(book, "single", shown, None, lambda element_id: f"#{element_id}", page_file(book.chapters[0]))
+    own = lambda element_id: f"#{element_id}"  # noqa: E731
+    index = screen_index(book.index, own) if book.index else ""
+    return _page(book, "single", shown, None, own, page_file(book.chapters[0]), index, f"#{INDEX_ID}" if index else "")
 
 
 def chapter_pages(book: Book) -> dict[str, str]:
@@ -81,9 +88,14 @@ def chapter_pages(book: Book) -> dict[str, str]:
         return page_file(owner) if element_id == owner.key else f"{page_file(owner)}#{element_id}"
 
     pages = {}
+    index_href = INDEX_PAGE if book.index else ""
     for chapter in web_chapters(book):
         shown = [_web_chapter(chapter, rewrite_hrefs(book, chapter, page_file))]
-        pages[page_file(chapter)] = _page(book, "multi", shown, chapter, href, f"{SINGLE_PAGE}#{chapter.key}")
+        pages[page_file(chapter)] = _page(book, "multi", shown, chapter, href, f"{SINGLE_PAGE}#{chapter.key}",
+                                          index_href=index_href)
+    if book.index:
+        pages[INDEX_PAGE] = _page(book, "multi", [], None, href, f"{SINGLE_PAGE}#{INDEX_ID}",
+                                  screen_index(book.index, href), index_href)
     return pages
 
 

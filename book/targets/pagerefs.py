@@ -191,7 +191,8 @@ def render(html: str, lay_out: Callable[[str], Document]) -> Rendered:
     digits = estimated_digits(html)
     restart = restart_target(html)
     for attempt in range(1, MAX_PASSES + 1):
-        laid_out = with_digits(html, digits, default=max(digits.values(), default=1))
+        # a target not in the HTML is laid out after it (the index, `pdfindex`): a digit more than any
+        laid_out = with_digits(html, digits, default=max(digits.values(), default=1) + 1)
         document = lay_out(laid_out)
         pages = PageMap.of(document, restart)
         wider, missing = write_numbers(document, pages.anchors)

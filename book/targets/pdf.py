@@ -7,6 +7,7 @@ author can open exactly what WeasyPrint saw.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -19,7 +20,8 @@ from book.errors import BookError, Problem
 from book.locate import Locator
 from book.model import Book, Chapter
 from book.outputs import write_bytes_atomic, write_text_atomic
-from book.targets import BLEED, PageSetup, RenderOptions, pagerefs
+from book.targets import BLEED, PageSetup, RenderOptions, pagerefs, pdfindex
+from book.targets.indexview import print_index
 from book.templating import render_template
 
 STYLESHEETS = ("base.css", "print.css")
@@ -43,10 +45,13 @@ def page_slot(target: str, suffix: str = "") -> Markup:
     return Markup(pagerefs.slot(target, suffix))
 
 
-def print_html(book: Book, chapters: tuple[Chapter, ...], paper: str, front_matter: bool, handout: bool = False) -> str:
+def print_html(book: Book, chapters: tuple[Chapter, ...], paper: str, front_matter: bool, handout: bool = False,
+               index_parts: tuple[tuple[str, str], ...] = (), back_matter: str = "", first_page: str = "") -> str:
     """The print document: front matter and TOC (book) or a title block (handout), then the chapters.
 
     Handouts pass chapters already through `print_chapter`; the book passes them as converted.
+    `index_parts` lists the index in the contents and leaves its place at the end (`pdfindex`);
+    the index itself is a document of its own, `back_matter` alone, with folios from `first_page`.
     """
     css_dir = book.styles_dir.as_uri()
     setup = PageSetup.of(paper)
@@ -66,6 +71,9 @@ def print_html(book: Book, chapters: tuple[Chapter, ...], paper: str, front_matt
         rustc_version=book.rustc_version,
         generator=f"memory-management-in-rust book pipeline {__version__}",
         page_slot=page_slot,
+        index_parts=index_parts,
+        back_matter=Markup(back_matter),
+        first_page=first_page,
     )
 
 
@@ -108,11 +116,13 @@ def _inline_footnotes(html: str) -> str:
     return FOOTNOTE_REF.sub(lambda m: f'<span class="footnote">{notes.get(m.group(1), "")}</span>', html)
 
 
-def render_pdf(html: str, book: Book, target: Path, cache_dir: Path) -> int:
+def render_pdf(html: str, book: Book, target: Path, cache_dir: Path,
+               index_html: Callable[[pagerefs.PageMap, str, list[str]], str] | None = None) -> int:
     """Render `html` to `target` atomically; return the page count.
 
     Page references are filled in after layout (see `pagerefs`); the HTML
     kept in the cache is the one WeasyPrint laid out, placeholders included.
+    `index_html` writes the index once the pages are known (`pdfindex`).
     """
     import weasyprint  # slow imports (about a second), only when a PDF is made
 
@@ -127,13 +137,19 @@ def render_pdf(html: str, book: Book, target: Path, cache_dir: Path) -> int:
                                url_fetcher=fetcher).render()
 
     rendered = pagerefs.render(html, lay_out)
-    document, unfilled = rendered.document, rendered.unfilled
+    document, unfilled, pages, misplaced = rendered.document, rendered.unfilled, rendered.pages, []
     write_text_atomic(cache_dir / "print" / f"{target.stem}.html", rendered.html)
-    rendered.pages.save(page_map_path(cache_dir, target))
-    data = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=partial(_finish, rendered.pages))
+    if index_html is not None:
+        indexed = pdfindex.append(rendered, index_html, lay_out)
+        document, unfilled, pages, misplaced = indexed.document, indexed.unfilled, indexed.pages, indexed.missing
+        write_text_atomic(cache_dir / "print" / f"{target.stem}.index.html", indexed.html)
+    pages.save(page_map_path(cache_dir, target))
+    data = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=partial(_finish, pages))
     problems = [_refusal(book, target, url) for url in dict.fromkeys(fetcher.refused)]
     problems += [Problem(target.name, None, f"no page number for the reference to #{name}: the target is not in "
                          "this document") for name in dict.fromkeys(unfilled)]
+    problems += [Problem(target.name, None, f"no page number for the index's place #{name}: it is on no page of "
+                         "this document") for name in dict.fromkeys(misplaced)]
     if problems:
         raise BookError(problems)
     write_bytes_atomic(target, data)
@@ -205,5 +221,12 @@ def _give_body(pdf, item, objects) -> None:  # type: ignore[no-untyped-def]
 
 def render(book: Book, options: RenderOptions) -> tuple[Path, int]:
     target = options.out_dir / pdf_name(book)
-    pages = render_pdf(print_html(book, book.chapters, options.paper, front_matter=True), book, target, options.cache_dir)
+    parts = pdfindex.index_parts(book.index)
+
+    def index_html(pages: pagerefs.PageMap, first_page: str, missing: list[str]) -> str:
+        return print_html(book, (), options.paper, front_matter=False, first_page=first_page,
+                          back_matter=print_index(book.index, pages.anchors, missing))
+
+    html = print_html(book, book.chapters, options.paper, front_matter=True, index_parts=parts)
+    pages = render_pdf(html, book, target, options.cache_dir, index_html if parts else None)
     return target, pages
