@@ -659,8 +659,23 @@ def _codes(g: Gatherer) -> None:
                 place = g.place_for(where, target, [Form(code, True)])
                 if place is not None:
                     g.node(g.codes, code).places.append(place)
+    quoted = _quoted_messages(g)
     for code, node in g.codes.items():
-        node.description = descriptions.get(plain(node.html)) or _message(messages.get(plain(node.html), []))
+        name = plain(node.html)
+        node.description = descriptions.get(name) or quoted.get(name) or _message(messages.get(name, []))
+
+
+def _quoted_messages(g: Gatherer) -> dict[str, str]:
+    """rustc's message for a code from a table row that starts with the code(s) (Part 10's "Code | rustc says")."""
+    quoted: dict[str, str] = {}
+    for chapter in g.chapters:
+        for row in TABLE_ROW.findall(chapter.html):
+            cells = CELL.findall(row)
+            codes = [c.strip() for c in plain(cells[0]).split(",")] if len(cells) > 1 else []
+            if codes and all(CODE_ONLY.match(code) for code in codes) and plain(cells[1]).strip():
+                for code in codes:
+                    quoted.setdefault(code, cells[1].strip())
+    return quoted
 
 
 def _exercises(html: str) -> int:
