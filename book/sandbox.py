@@ -188,6 +188,8 @@ class Sandbox:
         text = proc.stderr.read().decode("utf-8", "replace").strip()
         proc.stdout.close()
         proc.stderr.close()
+        if "Traceback (most recent call last)" in text:  # the supervisor failed: its last line says how
+            text = f"its supervisor failed: {text.splitlines()[-1]}"
         return text or f"bwrap exited with status {proc.returncode}"
 
 

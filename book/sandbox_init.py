@@ -84,6 +84,12 @@ def _not_dumpable() -> None:
         pass
 
 
+def within_hard_limit(kind: int, value: int) -> int:
+    """`value`, or less where the build itself runs under a lower hard limit (`ulimit -v`), which no process may raise."""
+    hard = resource.getrlimit(kind)[1]
+    return value if hard == resource.RLIM_INFINITY else min(value, hard)
+
+
 def run(request: dict, config: dict) -> dict:
     """Run one command in a clean scratch state; report exit, output and which limit, if any, it hit."""
     kill_all()
@@ -93,9 +99,9 @@ def run(request: dict, config: dict) -> dict:
     data = base64.b64decode(request["stdin"]) if request.get("stdin") is not None else None
 
     def limits() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (request["file_size"], request["file_size"]))
+        for kind, value in ((resource.RLIMIT_AS, memory), (resource.RLIMIT_CORE, 0),
+                            (resource.RLIMIT_FSIZE, request["file_size"])):
+            resource.setrlimit(kind, (within_hard_limit(kind, value),) * 2)
 
     start = time.monotonic()
     try:
@@ -104,6 +110,8 @@ def run(request: dict, config: dict) -> dict:
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True)
     except OSError as error:
         return {"error": f"cannot start {request['argv'][0]!r}: {error.strerror or error}"}
+    except subprocess.SubprocessError:
+        return {"error": f"cannot start {request['argv'][0]!r}: its resource limits could not be set"}
     outputs, status, flags = _supervise(proc, data, start + request["time"], output_limit)
     proc.returncode = 0  # reaped here, not by Popen
     exit_code = os.waitstatus_to_exitcode(status[0]) if status else None

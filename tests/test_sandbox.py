@@ -146,3 +146,24 @@ def test_a_host_folder_bound_as_scratch_is_never_wiped(tmp_path: Path, monkeypat
     with pytest.raises(SandboxError, match="refusing to use /tmp as a scratch folder"):
         run_confined(["true"], None, **LIMITS)
     assert (host / "precious").read_text() == "keep me"
+
+
+def test_a_limit_above_the_builds_own_hard_limit_is_lowered_to_it() -> None:
+    """Under `ulimit -v` lower than a command's memory limit, the command runs with the lower limit (the
+    campaign's R05 got a supervisor traceback: no process may raise its hard limit)."""
+    import resource
+    import subprocess
+    import sys
+
+    hard = 3 << 30
+    probe = ("import resource\nfrom book.sandbox import run_confined\n"
+             "r = run_confined(['sh', '-c', 'ulimit -v'], None, time_limit=20, memory_limit=4 << 30, output_limit=4096)\n"
+             "print(r.stdout.decode().strip(), r.exit_code)\n")
+
+    def lower() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, preexec_fn=lower,
+                         cwd=Path(__file__).resolve().parent.parent, timeout=120)
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    assert run.stdout.split() == [str(hard // 1024), "0"], run.stdout
