@@ -22,6 +22,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 import nh3
+from book.figures import IMAGE_TYPES
 
 GLOBAL_ATTRIBUTES = frozenset({"id", "class", "title", "lang", "role", "aria-label", "aria-hidden", "aria-describedby",
                                "aria-labelledby", "tabindex"})
@@ -103,6 +104,12 @@ class _Auditor(html.parser.HTMLParser):
         self._open_links: list[Link] = []  # <a> elements still open, to collect their text
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        source = dict(attrs).get("src")
+        if tag == "embed" and source:  # pandoc's rendering of an image whose name is not a picture's
+            kinds = ", ".join(sorted(IMAGE_TYPES)[:-1]) + " or " + sorted(IMAGE_TYPES)[-1]
+            self.audit.items.append(Link(source, "", True, f"image '{source}' is not a figure: a figure is a {kinds} "
+                                                           "file in chapters/figures/"))
+            return
         allowed = ELEMENTS.get(tag)
         if allowed is None:
             self._refuse_element(tag)

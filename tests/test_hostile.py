@@ -209,6 +209,28 @@ def test_control_characters_are_refused_with_their_line(fixture_book: FixtureBoo
     assert_clean_failure(fixture_book.check(), f"chapters/02_second.md:{line}: {message}")
 
 
+@pytest.mark.parametrize("payloads, at, tag", [
+    (["---", "header-includes: '<script>alert(1)</script>'", "title: Evil", "---"], 1, "script"),  # pandoc drops it
+    (["| a | b |", "|---|---|", "| <SCRIPT src=x></SCRIPT> | c |"], 2, "script"),
+    (["- an item with <Iframe src='https://example.com'>"], 0, "iframe"),
+])
+def test_active_html_is_refused_at_its_line_even_where_pandoc_would_drop_it(fixture_book: FixtureBook,
+                                                                           payloads: list[str], at: int,
+                                                                           tag: str) -> None:
+    code, payload = append_payloads(fixture_book, "chapters/02_second.md",
+                                    ["The `<script>` tag, in code, is only text.", "\n".join(payloads)])
+    run = fixture_book.check()
+    assert_clean_failure(run, f"chapters/02_second.md:{payload + at}: raw <{tag}> is not allowed in a chapter")
+    assert f"chapters/02_second.md:{code}:" not in run.err
+
+
+@pytest.mark.parametrize("target", ["../../outside/secret.txt", "figures/notes.txt", "figures/box.svg.txt"])
+def test_an_image_that_is_not_a_picture_is_refused_at_its_line(fixture_book: FixtureBook, outside: Path,
+                                                                 target: str) -> None:
+    line = append_payloads(fixture_book, "chapters/02_second.md", [f"![A figure]({target})"])[0]
+    assert_clean_failure(fixture_book.check(), f"chapters/02_second.md:{line}: image '{target}' is not a figure")
+
+
 def test_lines_are_reported_as_editors_number_them(fixture_book: FixtureBook) -> None:
     line = append_payloads(fixture_book, "chapters/02_second.md", ["one\u2028two three", "[broken](#no-such-anchor)"])[1]
     assert_clean_failure(fixture_book.check(), f"chapters/02_second.md:{line}: link '#no-such-anchor' has no target")
