@@ -14,7 +14,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from book.boxes import check_boxes
 from book.convert import convert_book
@@ -141,11 +141,14 @@ def build(root: Path, targets: tuple[str, ...], out_dir: Path, paper: str, repor
             run = _Run(book, RenderOptions(out_dir=staging.path, cache_dir=cache_dir_for(root), paper=paper),
                        staging, manifest, reporter)
             printing = _start_print(run, print_targets, pool)
+            # The EPUB's page list comes from the A4 book's layout: if this build lays it out, the EPUB
+            # waits for it rather than laying the book out a second time.
+            epub_waits = "epub" in targets and _lays_out_page_list(run, printing)
             for target in ("html", "epub"):  # on the main process while the PDFs render
-                if target in targets:
+                if target in targets and not (target == "epub" and epub_waits):
                     _render_fast(run, target)
             if printing is not None:
-                _finish_print(run, printing)
+                _finish_print(run, printing, after_book_pdf=(lambda: _render_fast(run, "epub")) if epub_waits else None)
         staging.commit(list(run.staged))
         for recorded, print_ in run.staged.values():
             manifest.entries[str(staging.final(recorded).resolve())] = print_
@@ -206,7 +209,7 @@ def _import_weasyprint() -> None:
 
 
 def _render_fast(run: _Run, target: str) -> None:
-    from book.targets import epub, html
+    from book.targets import epub, html, pagelist
 
     options = run.options
     staged = options.out_dir / "html" / html.SINGLE_PAGE if target == "html" else options.out_dir / epub.epub_name(run.book)
@@ -215,10 +218,23 @@ def _render_fast(run: _Run, target: str) -> None:
     if run.is_fresh(staged, print_):
         run.reporter.line(target, f"{_short(run.written[target])}  up to date")
         return
+    if target == "epub":
+        with run.reporter.step("pages") as info:
+            pages, laid_out = pagelist.print_pages(run.book, options.cache_dir)
+            info["detail"] = (f"EPUB page list: {len(pages.labels)} A4 pages, "
+                              + ("laid out again (print changed)" if laid_out else "from the last layout"))
     with run.reporter.step(target) as info:
-        path = {"html": html.render, "epub": epub.render}[target](run.book, options)
+        path = html.render(run.book, options) if target == "html" else epub.render(run.book, options, pages)
         info["detail"] = f"{_short(run.staging.final(path))}  {path.stat().st_size / 1024:,.0f} KiB"
     run.staged[path.parent if target == "html" else path] = (path, print_)
+
+
+def _lays_out_page_list(run: _Run, printing: _Printing | None) -> bool:
+    """Whether this build renders the A4 book PDF, whose layout gives the EPUB's page list."""
+    from book.targets import pagelist
+
+    return (printing is not None and run.options.paper == pagelist.PAPER
+            and ("pdf", "") in printing.futures.values())
 
 
 @dataclass
@@ -270,8 +286,12 @@ def _start_print(run: _Run, targets: tuple[str, ...], pool: ProcessPoolExecutor 
     return _Printing(futures, prints, fresh_handouts, time.perf_counter())
 
 
-def _finish_print(run: _Run, printing: _Printing) -> None:
-    """Wait for the PDF jobs and report each; raise BookError with every problem they found."""
+def _finish_print(run: _Run, printing: _Printing, after_book_pdf: Callable[[], None] | None = None) -> None:
+    """Wait for the PDF jobs and report each; raise BookError with every problem they found.
+
+    `after_book_pdf` runs on this process as soon as the book PDF is done (the EPUB, whose page list
+    its layout gives), while the handouts go on rendering.
+    """
     handout_pages, handout_count, handouts_done = 0, 0, printing.started
     problems: list[Problem] = []
     for future in as_completed(printing.futures):
@@ -284,6 +304,8 @@ def _finish_print(run: _Run, printing: _Printing) -> None:
         run.staged[path] = (path, printing.prints[kind, key])
         if kind == "pdf":
             run.reporter.line("pdf", f"{_short(run.staging.final(path))}  {pages} pages", seconds)
+            if after_book_pdf is not None:
+                after_book_pdf()
         else:
             handout_pages += pages
             handout_count += 1

@@ -72,6 +72,10 @@ class PageMap:
     labels: tuple[str, ...]
     anchors: dict[str, str]
     arabic_from: int
+    # Where each page begins (`pagelist.PageStart`), recorded for the book PDF, and the key of the print
+    # HTML it was laid out from (`pagelist.layout_key`): the EPUB's page list is placed from these.
+    starts: tuple = ()
+    key: str = ""
 
     @classmethod
     def of(cls, document: Document, restart: str | None) -> "PageMap":
@@ -88,12 +92,17 @@ class PageMap:
         from book.outputs import write_text_atomic
 
         write_text_atomic(path, json.dumps({"labels": self.labels, "arabic_from": self.arabic_from,
-                                            "anchors": self.anchors}, indent=0, sort_keys=True))
+                                            "anchors": self.anchors, "key": self.key,
+                                            "starts": [start.to_json() for start in self.starts]},
+                                           indent=0, sort_keys=True))
 
     @classmethod
     def load(cls, path: Path) -> "PageMap":
+        from book.targets.pagelist import PageStart
+
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(tuple(data["labels"]), data["anchors"], data["arabic_from"])
+        return cls(tuple(data["labels"]), data["anchors"], data["arabic_from"],
+                   tuple(PageStart.from_json(start) for start in data.get("starts", ())), data.get("key", ""))
 
     def pdf_page_labels(self) -> list[tuple[int, str]]:
         """/PageLabels ranges: (first page index, numbering style "r" or "D"); each range starts at 1."""

@@ -19,7 +19,7 @@ from book.errors import BookError, Problem
 from book.locate import Locator
 from book.model import Book, Chapter
 from book.outputs import write_bytes_atomic, write_text_atomic
-from book.targets import BLEED, PageSetup, RenderOptions, pagerefs
+from book.targets import BLEED, PageSetup, RenderOptions, pagelist, pagerefs
 from book.templating import render_template
 
 STYLESHEETS = ("base.css", "print.css")
@@ -108,12 +108,8 @@ def _inline_footnotes(html: str) -> str:
     return FOOTNOTE_REF.sub(lambda m: f'<span class="footnote">{notes.get(m.group(1), "")}</span>', html)
 
 
-def render_pdf(html: str, book: Book, target: Path, cache_dir: Path) -> int:
-    """Render `html` to `target` atomically; return the page count.
-
-    Page references are filled in after layout (see `pagerefs`); the HTML
-    kept in the cache is the one WeasyPrint laid out, placeholders included.
-    """
+def lay_out(html: str, book: Book) -> tuple[pagerefs.Rendered, list[str]]:
+    """One layout of `html` by WeasyPrint, page slots filled; also the URLs the fetcher refused."""
     import weasyprint  # slow imports (about a second), only when a PDF is made
 
     from book.fetcher import ProjectOnlyFetcher
@@ -122,16 +118,30 @@ def render_pdf(html: str, book: Book, target: Path, cache_dir: Path) -> int:
     upstream.install()
     fetcher = ProjectOnlyFetcher(book.root, book.styles_dir)
 
-    def lay_out(document_html: str) -> weasyprint.Document:
+    def lay_out_once(document_html: str) -> weasyprint.Document:
         return weasyprint.HTML(string=document_html, base_url=book.chapters_dir.as_uri() + "/",
                                url_fetcher=fetcher).render()
 
-    rendered = pagerefs.render(html, lay_out)
+    return pagerefs.render(html, lay_out_once), fetcher.refused
+
+
+def render_pdf(html: str, book: Book, target: Path, cache_dir: Path, paper: str = "a4", page_list: bool = False) -> int:
+    """Render `html` to `target` atomically; return the page count.
+
+    Page references are filled in after layout (see `pagerefs`); the HTML
+    kept in the cache is the one WeasyPrint laid out, placeholders included.
+    With `page_list`, the page map kept in the cache also records where each
+    page begins, for the EPUB's page list (`pagelist`).
+    """
+    rendered, refused = lay_out(html, book)
     document, unfilled = rendered.document, rendered.unfilled
     write_text_atomic(cache_dir / "print" / f"{target.stem}.html", rendered.html)
-    rendered.pages.save(page_map_path(cache_dir, target))
+    pages = rendered.pages
+    if page_list:
+        pages = replace(pages, starts=pagelist.page_starts(document), key=pagelist.layout_key(book, html))
+    pages.save(page_map_path(cache_dir, target, paper))
     data = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=partial(_finish, rendered.pages))
-    problems = [_refusal(book, target, url) for url in dict.fromkeys(fetcher.refused)]
+    problems = [_refusal(book, target, url) for url in dict.fromkeys(refused)]
     problems += [Problem(target.name, None, f"no page number for the reference to #{name}: the target is not in "
                          "this document") for name in dict.fromkeys(unfilled)]
     if problems:
@@ -150,9 +160,13 @@ def _refusal(book: Book, target: Path, url: str) -> Problem:
     return Problem(target.name, None, message + " (named by a stylesheet or the print template)")
 
 
-def page_map_path(cache_dir: Path, target: Path) -> Path:
-    """Where the page labels of a PDF's one layout are kept (`pagerefs.PageMap`), beside the HTML laid out."""
-    return cache_dir / "print" / f"{target.stem}.pages.json"
+def page_map_path(cache_dir: Path, target: Path, paper: str = "a4") -> Path:
+    """Where the page labels of a PDF's one layout are kept (`pagerefs.PageMap`), beside the HTML laid out.
+
+    One file per paper, so that a Letter build does not replace the A4 map the EPUB's page list reads.
+    """
+    suffix = "" if paper == "a4" else "." + paper.replace("+", "-")
+    return cache_dir / "print" / f"{target.stem}{suffix}.pages.json"
 
 
 def _finish(pages: pagerefs.PageMap, document: object, pdf: object) -> None:
@@ -205,5 +219,6 @@ def _give_body(pdf, item, objects) -> None:  # type: ignore[no-untyped-def]
 
 def render(book: Book, options: RenderOptions) -> tuple[Path, int]:
     target = options.out_dir / pdf_name(book)
-    pages = render_pdf(print_html(book, book.chapters, options.paper, front_matter=True), book, target, options.cache_dir)
+    pages = render_pdf(print_html(book, book.chapters, options.paper, front_matter=True), book, target, options.cache_dir,
+                       options.paper, page_list=options.paper == pagelist.PAPER)
     return target, pages
