@@ -222,7 +222,8 @@ def _render_fast(run: _Run, target: str) -> None:
         with run.reporter.step("pages") as info:
             pages, laid_out = pagelist.print_pages(run.book, options.cache_dir)
             info["detail"] = (f"EPUB page list: {len(pages.labels)} A4 pages, "
-                              + ("laid out again (print changed)" if laid_out else "from the last layout"))
+                              + ("book laid out (no cached layout of these sources)" if laid_out
+                                 else "from the cached print layout"))
     with run.reporter.step(target) as info:
         path = html.render(run.book, options) if target == "html" else epub.render(run.book, options, pages)
         info["detail"] = f"{_short(run.staging.final(path))}  {path.stat().st_size / 1024:,.0f} KiB"

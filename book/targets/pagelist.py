@@ -51,9 +51,10 @@ EPUB_ONLY = frozenset({"footnote-ref", "footnotes", "quiz-link", "quiz-letter"})
 FRONT_REGIONS = {"cover": "cover", "title-page": "front", "colophon": "front", "toc": "contents"}
 OBJECT = "\ufffc"  # an image in the text streams, so a page that opens with a figure is found by it
 WANTED_CHARS = 60  # text recorded per page: enough to find it once, without spaces
-MAX_LINES = 6
+MAX_LINES = 12  # table rows give many short lines
+MIN_NEEDLE = 6  # shorter text ("16") is found inside other words
 # Files whose code shapes the layout beyond the HTML itself: slot widths, WeasyPrint patches, what loads.
-LAYOUT_CODE = ("pagerefs.py", "upstream.py", "pdf.py", "../fetcher.py")
+LAYOUT_CODE = ("pagelist.py", "pagerefs.py", "upstream.py", "pdf.py", "../fetcher.py")
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,8 @@ class _Walk:
         if element is not None and not pseudo and not isinstance(box, boxes.TextBox):
             classes = set((element.get("class") or "").split())
             element_id = element.get("id")
-            if id(element) not in self.seen:
+            repeated = id(element) in self.seen
+            if not repeated:
                 self.seen.add(id(element))
                 if element_id:
                     if not self.content and not self.anchor:
@@ -139,7 +141,8 @@ class _Walk:
                 self.region = element_id
             else:
                 self.region = next((FRONT_REGIONS[c] for c in classes if c in FRONT_REGIONS), self.region)
-            skipping = skipping or bool(classes & PRINT_ONLY)
+            # A table's header row repeated at the top of a later page is not where that page's text begins.
+            skipping = skipping or bool(classes & PRINT_ONLY) or (repeated and getattr(box, "is_header", False))
         if isinstance(box, boxes.LineBox):
             self.lines.append([])
         if isinstance(box, boxes.TextBox):
@@ -170,17 +173,18 @@ class _Walk:
 # ---- 2. The page map the EPUB may use ------------------------------------------------------------
 
 def layout_key(book: Book, html: str) -> str:
-    """What one layout of `html` depends on: the HTML, the stylesheets and figures it loads, the layout code.
+    """What one layout of `html` depends on: the HTML, the stylesheets it links, the figures, the layout code.
 
     The fonts and WeasyPrint's own version count too; the project's folder
     does not (the stylesheets are linked by absolute path).
     """
     from importlib.metadata import version
 
-    digest = hashlib.sha256(html.replace(book.styles_dir.as_uri(), "styles:").encode())
+    styles = book.styles_dir.as_uri()
+    digest = hashlib.sha256(html.replace(styles, "styles:").encode())
     digest.update(f"\0weasyprint {version('weasyprint')}\0pydyf {version('pydyf')}\0".encode())
-    for sheet in sorted(book.styles_dir.glob("*.css")):
-        digest.update(sheet.name.encode() + b"\0" + sheet.read_bytes())
+    for name in sorted(set(re.findall(rf'<link rel="stylesheet" href="{re.escape(styles)}/([^"/]+)"', html))):
+        digest.update(name.encode() + b"\0" + (book.styles_dir / name).read_bytes())  # not epub.css, screen.css
     for figure in book.figures:
         digest.update(figure.name.encode() + b"\0" + figure.path.read_bytes())
     here = Path(__file__).resolve().parent
@@ -327,7 +331,7 @@ def _locate(stream: _Stream, start: PageStart, cursor: int) -> tuple[int, str]:
         needle = "".join(lines[skip:])[:WANTED_CHARS]
         if len(needle) < 12 and skip + 1 < len(lines):
             continue
-        found = stream.find(needle, low) if needle else -1
+        found = stream.find(needle, low) if len(needle) >= MIN_NEEDLE else -1
         if found >= 0:
             return stream.lift(stream.word_end(found)), "text"
     return max(cursor, low), "lost"

@@ -42,6 +42,8 @@ from book.convert import ID_ATTR
 if TYPE_CHECKING:
     from weasyprint import Document
 
+    from book.targets.pagelist import PageStart
+
 FIGURE_SPACE = "\u2007"
 SLOT = re.compile(r'<span class="pageref" data-target="([^"]+)">([^<]*)</span>')
 BYTES_PER_PAGE = 3400  # print HTML per page of this book's layout; only decides how many digits a slot gets
@@ -74,7 +76,7 @@ class PageMap:
     arabic_from: int
     # Where each page begins (`pagelist.PageStart`), recorded for the book PDF, and the key of the print
     # HTML it was laid out from (`pagelist.layout_key`): the EPUB's page list is placed from these.
-    starts: tuple = ()
+    starts: tuple[PageStart, ...] = ()
     key: str = ""
 
     @classmethod

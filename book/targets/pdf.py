@@ -133,12 +133,22 @@ def render_pdf(html: str, book: Book, target: Path, cache_dir: Path, paper: str 
     With `page_list`, the page map kept in the cache also records where each
     page begins, for the EPUB's page list (`pagelist`).
     """
-    rendered, refused = lay_out(html, book)
+    key = pagelist.layout_key(book, html) if page_list else None
+    return write_pdf(lay_out(html, book), book, target, cache_dir, paper, key)
+
+
+def write_pdf(laid_out: tuple[pagerefs.Rendered, list[str]], book: Book, target: Path, cache_dir: Path,
+              paper: str = "a4", layout_key: str | None = None) -> int:
+    """Write one layout (`lay_out`) to `target` atomically and keep its page map; return the page count.
+
+    With `layout_key` (of the HTML laid out), the map records where each page begins (`pagelist`).
+    """
+    rendered, refused = laid_out
     document, unfilled = rendered.document, rendered.unfilled
     write_text_atomic(cache_dir / "print" / f"{target.stem}.html", rendered.html)
     pages = rendered.pages
-    if page_list:
-        pages = replace(pages, starts=pagelist.page_starts(document), key=pagelist.layout_key(book, html))
+    if layout_key is not None:
+        pages = replace(pages, starts=pagelist.page_starts(document), key=layout_key)
     pages.save(page_map_path(cache_dir, target, paper))
     data = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=partial(_finish, rendered.pages))
     problems = [_refusal(book, target, url) for url in dict.fromkeys(refused)]
