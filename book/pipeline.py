@@ -28,6 +28,7 @@ from book.model import Book, PermissionTable, styles_dir_for
 from book.permissions import check_tables as check_permission_tables
 from book.rustcheck import Result, RustChecker, collect_examples, judge
 from book.stats import describe
+from book.worksheets import with_worksheets
 from book.targets import RenderOptions
 
 TARGETS = ("html", "epub", "pdf", "handouts")
@@ -107,6 +108,8 @@ def prepare(root: Path, reporter: Reporter) -> Book:
     with reporter.step("convert") as info:
         book, conversion_problems = convert_book(book, results, cache_dir_for(root), tables=tables)
         problems.extend(conversion_problems)
+        book, worksheet_problems = with_worksheets(book)
+        problems.extend(worksheet_problems)
         info["detail"] = f"{len(book.chapters)} chapters with pandoc"
     with reporter.step("links") as info:
         link_problems = check_source_links(book)
@@ -279,7 +282,17 @@ def _start_print(run: _Run, targets: tuple[str, ...], pool: ProcessPoolExecutor 
                 fresh_handouts += 1
             else:
                 jobs.append(("handouts", chapter.key))
-        if fresh_handouts and not any(kind == "handouts" for kind, _ in jobs):
+        solutions = tuple(c for c in book.chapters if c.kind == "appendix")
+        for sheet in book.worksheets:  # each part's worksheet and teacher's key, beside its handout
+            part = next(c for c in book.chapters if c.key == sheet.key)
+            for kind, name, shows in (("worksheet", sheet.sheet_name, (part,)),
+                                      ("teachers-key", sheet.answers_name, (part, *solutions))):
+                prints[kind, sheet.key] = fingerprint(book, kind, options.paper, shows)
+                if run.is_fresh(folder / name, prints[kind, sheet.key]):
+                    fresh_handouts += 1
+                else:
+                    jobs.append((kind, sheet.key))
+        if fresh_handouts and not any(kind != "pdf" for kind, _ in jobs):
             run.reporter.line("handouts", f"{_short(run.written['handouts'])}/  {fresh_handouts} PDFs up to date")
     if not jobs:
         return None
@@ -321,13 +334,18 @@ def _finish_print(run: _Run, printing: _Printing, after_book_pdf: Callable[[], N
 
 
 def _print_job(kind: str, key: str, book: Book, options: RenderOptions) -> tuple[Path, int, float]:
-    from book.targets import handouts, pdf
+    from book.targets import handouts, pdf, worksheets
 
     start = time.perf_counter()
+    folder = handouts.handout_dir(options)
     if kind == "pdf":
         path, pages = pdf.render(book, options)
+    elif kind == "worksheet":
+        path, pages = worksheets.render_sheet(book, key, options.paper, folder, options.cache_dir)
+    elif kind == "teachers-key":
+        path, pages = worksheets.render_key(book, key, options.paper, folder, options.cache_dir)
     else:
-        path, pages = handouts.render_one(book, key, options.paper, handouts.handout_dir(options), options.cache_dir)
+        path, pages = handouts.render_one(book, key, options.paper, folder, options.cache_dir)
     return path, pages, time.perf_counter() - start
 
 

@@ -5,7 +5,7 @@ A part's `## Key points` and its `### Exercise N.M: Title` sections (under
 exercise is paired with `### Solution N.M` from the solutions appendix (any
 appendix with such headings), and the self-checks are the part's questions as
 already parsed (`Chapter.questions`). The worksheet and the teacher's key are
-rendered from this model (`book.targets.worksheet`).
+rendered from this model (`book.targets.worksheets`).
 
 Checked here, each at its `file:line`: an exercise numbered for its own part,
 no number twice, and, when the book has worked solutions at all, one for
@@ -61,6 +61,8 @@ def with_worksheets(book: Book) -> tuple[Book, list[Problem]]:
             exercises.append(Exercise(number=number, title=title, level=_level(part, heading_line),
                                       html=_drop_last_link(html), line=heading_line,
                                       solution=solution[0] if solution else ""))
+        if not part.questions and not exercises:
+            continue  # nothing for a class to do
         worksheets.append(Worksheet(key=part.key, label=part.label, title=part.title,
                                     stem=part.handout_name.removesuffix(".pdf"),
                                     key_points=_section_html(part, "Key points"), questions=part.questions,
