@@ -294,6 +294,39 @@ class BookIndex:
 
 
 @dataclass(frozen=True)
+class Exercise:
+    """A part's `### Exercise N.M: Title`, with its worked solution from the solutions appendix."""
+
+    number: str  # "1.3"
+    title: str  # inline HTML, without "Exercise 1.3: "
+    level: int  # 1 warm-up (★), 2 practice (★★), 3 challenge (★★★); 0 when unmarked
+    html: str  # the exercise as the book prints it, without the link to its solution
+    line: int
+    solution: str = ""  # the worked solution's HTML, without its link back ("" when the book has none)
+
+
+@dataclass(frozen=True)
+class Worksheet:
+    """What a class gets for one part: key points, self-checks, exercises; the teacher's key has the answers."""
+
+    key: str  # the part's key, "part3"
+    label: str  # "Part 3"
+    title: str  # "Lifetimes"
+    stem: str  # "part-03-lifetimes", as the part's handout is named
+    key_points: str  # the part's `## Key points` as HTML ("" when it has none)
+    questions: tuple[Question, ...]
+    exercises: tuple[Exercise, ...]
+
+    @property
+    def sheet_name(self) -> str:
+        return f"{self.stem}-worksheet.pdf"
+
+    @property
+    def answers_name(self) -> str:
+        return f"{self.stem}-teachers-key.pdf"
+
+
+@dataclass(frozen=True)
 class Heading:
     """A heading in the converted HTML, with its final (book-unique) id."""
 
@@ -365,6 +398,7 @@ class Book:
     build_date: str  # ISO date, from SOURCE_DATE_EPOCH or the last commit
     rustc_version: str
     index: BookIndex = field(default_factory=BookIndex)  # filled in after convert (book.bookindex)
+    worksheets: tuple[Worksheet, ...] = ()  # one per part, filled in after conversion (book.worksheets)
 
     @property
     def chapters_dir(self) -> Path:

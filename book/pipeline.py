@@ -14,7 +14,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from book.bookindex import gather as gather_index
 from book.boxes import check_boxes
@@ -29,6 +29,7 @@ from book.model import Book, PermissionTable, styles_dir_for
 from book.permissions import check_tables as check_permission_tables
 from book.rustcheck import Result, RustChecker, collect_examples, judge
 from book.stats import describe
+from book.worksheets import with_worksheets
 from book.targets import RenderOptions
 
 TARGETS = ("html", "epub", "pdf", "handouts")
@@ -108,6 +109,8 @@ def prepare(root: Path, reporter: Reporter) -> Book:
     with reporter.step("convert") as info:
         book, conversion_problems = convert_book(book, results, cache_dir_for(root), tables=tables)
         problems.extend(conversion_problems)
+        book, worksheet_problems = with_worksheets(book)
+        problems.extend(worksheet_problems)
         info["detail"] = f"{len(book.chapters)} chapters with pandoc"
     with reporter.step("links") as info:
         link_problems = check_source_links(book)
@@ -148,11 +151,14 @@ def build(root: Path, targets: tuple[str, ...], out_dir: Path, paper: str, repor
             run = _Run(book, RenderOptions(out_dir=staging.path, cache_dir=cache_dir_for(root), paper=paper),
                        staging, manifest, reporter)
             printing = _start_print(run, print_targets, pool)
+            # The EPUB's page list comes from the A4 book's layout: if this build lays it out, the EPUB
+            # waits for it rather than laying the book out a second time.
+            epub_waits = "epub" in targets and _lays_out_page_list(run, printing)
             for target in ("html", "epub"):  # on the main process while the PDFs render
-                if target in targets:
+                if target in targets and not (target == "epub" and epub_waits):
                     _render_fast(run, target)
             if printing is not None:
-                _finish_print(run, printing)
+                _finish_print(run, printing, after_book_pdf=(lambda: _render_fast(run, "epub")) if epub_waits else None)
         staging.commit(list(run.staged))
         for recorded, print_ in run.staged.values():
             manifest.entries[str(staging.final(recorded).resolve())] = print_
@@ -213,7 +219,7 @@ def _import_weasyprint() -> None:
 
 
 def _render_fast(run: _Run, target: str) -> None:
-    from book.targets import epub, html
+    from book.targets import epub, html, pagelist
 
     options = run.options
     staged = options.out_dir / "html" / html.SINGLE_PAGE if target == "html" else options.out_dir / epub.epub_name(run.book)
@@ -222,10 +228,24 @@ def _render_fast(run: _Run, target: str) -> None:
     if run.is_fresh(staged, print_):
         run.reporter.line(target, f"{_short(run.written[target])}  up to date")
         return
+    if target == "epub":
+        with run.reporter.step("pages") as info:
+            pages, laid_out = pagelist.print_pages(run.book, options.cache_dir)
+            info["detail"] = (f"EPUB page list: {len(pages.labels)} A4 pages, "
+                              + ("book laid out (no cached layout of these sources)" if laid_out
+                                 else "from the cached print layout"))
     with run.reporter.step(target) as info:
-        path = {"html": html.render, "epub": epub.render}[target](run.book, options)
+        path = html.render(run.book, options) if target == "html" else epub.render(run.book, options, pages)
         info["detail"] = f"{_short(run.staging.final(path))}  {path.stat().st_size / 1024:,.0f} KiB"
     run.staged[path.parent if target == "html" else path] = (path, print_)
+
+
+def _lays_out_page_list(run: _Run, printing: _Printing | None) -> bool:
+    """Whether this build renders the A4 book PDF, whose layout gives the EPUB's page list."""
+    from book.targets import pagelist
+
+    return (printing is not None and run.options.paper == pagelist.PAPER
+            and ("pdf", "") in printing.futures.values())
 
 
 @dataclass
@@ -269,7 +289,17 @@ def _start_print(run: _Run, targets: tuple[str, ...], pool: ProcessPoolExecutor 
                 fresh_handouts += 1
             else:
                 jobs.append(("handouts", chapter.key))
-        if fresh_handouts and not any(kind == "handouts" for kind, _ in jobs):
+        solutions = tuple(c for c in book.chapters if c.kind == "appendix")
+        for sheet in book.worksheets:  # each part's worksheet and teacher's key, beside its handout
+            part = next(c for c in book.chapters if c.key == sheet.key)
+            for kind, name, shows in (("worksheet", sheet.sheet_name, (part,)),
+                                      ("teachers-key", sheet.answers_name, (part, *solutions))):
+                prints[kind, sheet.key] = fingerprint(book, kind, options.paper, shows)
+                if run.is_fresh(folder / name, prints[kind, sheet.key]):
+                    fresh_handouts += 1
+                else:
+                    jobs.append((kind, sheet.key))
+        if fresh_handouts and not any(kind != "pdf" for kind, _ in jobs):
             run.reporter.line("handouts", f"{_short(run.written['handouts'])}/  {fresh_handouts} PDFs up to date")
     if not jobs:
         return None
@@ -277,8 +307,12 @@ def _start_print(run: _Run, targets: tuple[str, ...], pool: ProcessPoolExecutor 
     return _Printing(futures, prints, fresh_handouts, time.perf_counter())
 
 
-def _finish_print(run: _Run, printing: _Printing) -> None:
-    """Wait for the PDF jobs and report each; raise BookError with every problem they found."""
+def _finish_print(run: _Run, printing: _Printing, after_book_pdf: Callable[[], None] | None = None) -> None:
+    """Wait for the PDF jobs and report each; raise BookError with every problem they found.
+
+    `after_book_pdf` runs on this process as soon as the book PDF is done (the EPUB, whose page list
+    its layout gives), while the handouts go on rendering.
+    """
     handout_pages, handout_count, handouts_done = 0, 0, printing.started
     problems: list[Problem] = []
     for future in as_completed(printing.futures):
@@ -291,6 +325,8 @@ def _finish_print(run: _Run, printing: _Printing) -> None:
         run.staged[path] = (path, printing.prints[kind, key])
         if kind == "pdf":
             run.reporter.line("pdf", f"{_short(run.staging.final(path))}  {pages} pages", seconds)
+            if after_book_pdf is not None:
+                after_book_pdf()
         else:
             handout_pages += pages
             handout_count += 1
@@ -305,13 +341,18 @@ def _finish_print(run: _Run, printing: _Printing) -> None:
 
 
 def _print_job(kind: str, key: str, book: Book, options: RenderOptions) -> tuple[Path, int, float]:
-    from book.targets import handouts, pdf
+    from book.targets import handouts, pdf, worksheets
 
     start = time.perf_counter()
+    folder = handouts.handout_dir(options)
     if kind == "pdf":
         path, pages = pdf.render(book, options)
+    elif kind == "worksheet":
+        path, pages = worksheets.render_sheet(book, key, options.paper, folder, options.cache_dir)
+    elif kind == "teachers-key":
+        path, pages = worksheets.render_key(book, key, options.paper, folder, options.cache_dir)
     else:
-        path, pages = handouts.render_one(book, key, options.paper, handouts.handout_dir(options), options.cache_dir)
+        path, pages = handouts.render_one(book, key, options.paper, folder, options.cache_dir)
     return path, pages, time.perf_counter() - start
 
 

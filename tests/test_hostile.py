@@ -309,8 +309,8 @@ def test_ctrl_c_while_printing_leaves_every_output_untouched(built_mini: Path, t
                              "--out", str(book.path("dist"))], stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     assert proc.stderr is not None
-    for line in proc.stderr:  # wait for a condition, not a time: the EPUB is rendered, the PDFs are not done
-        if line.startswith("epub"):
+    for line in proc.stderr:  # wait for a condition, not a time: the HTML is rendered, the PDFs are not done
+        if line.startswith("html"):  # (the EPUB waits for the book PDF's layout, for its page list)
             break
     os.killpg(proc.pid, signal.SIGINT)
     rest = proc.stderr.read()

@@ -22,7 +22,7 @@ def test_nothing_changed_means_nothing_rerendered(fixture_book: FixtureBook) -> 
     assert third.code == 0, third.err
     for target in ("html", "pdf"):
         assert any(line.startswith(target) and "up to date" in line for line in third.err.splitlines()), third.err
-    assert "2 PDFs up to date" in third.err
+    assert "6 PDFs up to date" in third.err  # two handouts, two worksheets, two teacher's keys
     assert (fixture_book.root / "dist" / "mini-book.epub").is_file()
 
 
@@ -35,10 +35,11 @@ def test_a_style_or_tool_change_is_not_missed(fixture_book: FixtureBook) -> None
 def test_one_chapter_edited_rerenders_its_handout_only(fixture_book: FixtureBook) -> None:
     assert fixture_book.build().code == 0
     handouts = fixture_book.root / "dist" / "handouts"
-    untouched = (handouts / "part-01-first.pdf").stat().st_mtime_ns
+    untouched = {name: (handouts / name).stat().st_mtime_ns
+                 for name in ("part-01-first.pdf", "part-01-first-worksheet.pdf", "part-01-first-teachers-key.pdf")}
     fixture_book.edit("chapters/02_second.md", "::: note", "A new sentence.\n\n::: note")
     run = fixture_book.build()
     assert run.code == 0, run.err
-    assert "1 PDFs, " in run.err and "1 up to date" in run.err, run.err
-    assert (handouts / "part-01-first.pdf").stat().st_mtime_ns == untouched
+    assert "3 PDFs, " in run.err and "3 up to date" in run.err, run.err  # Part 2's handout, worksheet and key
+    assert {name: (handouts / name).stat().st_mtime_ns for name in untouched} == untouched
     assert "A new sentence." in (fixture_book.root / "dist" / "html" / "02_second.html").read_text()

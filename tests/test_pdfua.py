@@ -78,8 +78,9 @@ def test_book_pdf_passes_pdf_ua_1(real_book: Path) -> None:
 
 
 def test_handouts_pass_pdf_ua_1(real_book: Path) -> None:
+    """The part handouts, the cheat sheet, and each part's worksheet and teacher's key."""
     handouts = sorted((real_book / "handouts").glob("*.pdf"))
-    assert len(handouts) == 11
+    assert len(handouts) == 11 + 2 * 10
     problems = [f"{pdf.name}: {problem}" for pdf in handouts for problem in findings(pdf)]
     assert problems == [], "\n".join(problems)
 

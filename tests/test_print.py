@@ -60,7 +60,10 @@ def test_handouts_exist_for_every_part_with_their_own_page_numbers(real_book: Pa
         if chapter.kind == "part":
             assert "Exercises" in subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
             assert pages >= 10, f"{chapter.handout_name} has only {pages} pages"
-    assert sorted(p.name for p in (real_book / "handouts").glob("*.pdf")) == sorted(c.handout_name for c in chapters)
+    worksheets = [f"{c.handout_name.removesuffix('.pdf')}-{kind}.pdf" for c in chapters if c.kind == "part"
+                  for kind in ("worksheet", "teachers-key")]
+    assert sorted(p.name for p in (real_book / "handouts").glob("*.pdf")) == sorted(
+        [c.handout_name for c in chapters] + worksheets)
 
 
 def test_cheat_sheet_handout_fits_one_sheet(real_book: Path) -> None:

@@ -16,14 +16,18 @@ import io
 import re
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from book.constructs import for_target
 from book.cover import cover_png
 from book.model import Book, Chapter
 from book.outputs import write_bytes_atomic
-from book.targets import RenderOptions
+from book.targets import RenderOptions, pagelist
 from book.targets.indexview import screen_index
 from book.targets.paging import rewrite_hrefs
+
+if TYPE_CHECKING:
+    from book.targets.pagerefs import PageMap
 
 NOTE_REF = re.compile(r'<a href="([^"]+)" class="footnote-ref"')
 NOTE_ITEM = re.compile(r'<li id="([^"]+-fn\d+)">')
@@ -77,7 +81,8 @@ def _stylesheet_text(book: Book) -> str:
     return flatten_css(css)
 
 
-def build_epub_bytes(book: Book) -> bytes:
+def build_epub_bytes(book: Book, pages: PageMap | None = None) -> bytes:
+    """The EPUB; with `pages` (the A4 print edition's page map, see `pagelist`), also its page list."""
     from ebooklib import epub
 
     meta = book.meta
@@ -98,16 +103,25 @@ def build_epub_bytes(book: Book) -> bytes:
     for keyword in meta.keywords:
         publication.add_metadata("DC", "subject", keyword)
     for prop, value in ACCESSIBILITY:
+        if pages is not None and prop == "schema:accessibilitySummary":
+            value += " " + PAGE_LIST_SUMMARY
         publication.add_metadata(None, "meta", value, {"property": prop})
+    if pages is not None:
+        for feature in ("pageBreakMarkers", "pageNavigation"):
+            publication.add_metadata(None, "meta", feature, {"property": "schema:accessibilityFeature"})
+        publication.add_metadata(None, "meta", page_break_source(book), {"property": "pageBreakSource"})
 
     stylesheet = epub.EpubItem(uid="style-book", file_name="styles/book.css", media_type="text/css",
                                content=_stylesheet_text(book).encode())
     publication.add_item(stylesheet)
     publication.set_cover(COVER_IMAGE, cover_png(meta), create_page=False)
+    bodies = {chapter.key: with_note_semantics(rewrite_hrefs(book, for_target(chapter, "epub"), chapter_file))
+                 for chapter in book.chapters}
+    markers = pagelist.place(pages, bodies) if pages is not None else []
     cover = epub.EpubHtml(uid="cover-page", title="Cover", file_name=COVER_PAGE, lang=meta.language)
     alt = html.escape(f"Cover: {meta.title}. {meta.subtitle}")
-    cover.content = (f'<section class="cover-page"><img epub:type="cover" role="doc-cover" src="{COVER_IMAGE}" '
-                     f'alt="{alt}"/></section>').encode()
+    image = f'<img epub:type="cover" role="doc-cover" src="{COVER_IMAGE}" alt="{alt}"/>'
+    cover.content = f'<section class="cover-page">{_with_markers(image, markers, "cover")}</section>'.encode()
     cover.add_item(stylesheet)
     publication.add_item(cover)
 
@@ -122,8 +136,7 @@ def build_epub_bytes(book: Book) -> bytes:
                                  lang=meta.language)
         kind = {"intro": "introduction", "appendix": "appendix"}.get(chapter.kind, "chapter")
         document.content = (f'<section class="chapter chapter-{chapter.kind}" id="{chapter.key}" epub:type="{kind}" '
-                            f'role="doc-{kind}">'
-                            f"{with_note_semantics(rewrite_hrefs(book, for_target(chapter, 'epub'), chapter_file))}"
+                            f'role="doc-{kind}">{_with_markers(bodies[chapter.key], markers, chapter.key)}'
                             "</section>").encode()
         document.add_item(stylesheet)
         publication.add_item(document)
@@ -155,7 +168,45 @@ def build_epub_bytes(book: Book) -> bytes:
     modified = dt.datetime.strptime(book.build_date, "%Y-%m-%d")
     epub.write_epub(raw, publication, {"mtime": modified, "epub3_pages": False, "epub3_landmark": True,
                                        "landmark_title": "Landmarks", "epub2_guide": True})
-    return normalize_zip(raw.getvalue(), modified, {"EPUB/content.opf": lambda opf: _declare_language(opf, meta.language)})
+    patches = {"EPUB/content.opf": lambda opf: _declare_language(opf, meta.language)}
+    if pages is not None:
+        files = {"cover": COVER_PAGE, **{chapter.key: chapter_file(chapter) for chapter in book.chapters},
+                 "contents": "nav.xhtml"}
+        patches["EPUB/nav.xhtml"] = lambda nav: _with_page_list(nav, markers, files)
+    return normalize_zip(raw.getvalue(), modified, patches)
+
+
+PAGE_LIST_SUMMARY = ("Page break markers and a page list give the page numbers of the A4 print edition: the front "
+                     "matter in roman numerals, the parts from page 1. The print title page and colophon have no "
+                     "counterpart here; their page numbers lead to the end of the cover.")
+
+
+def page_break_source(book: Book) -> str:
+    """Which print edition the page numbers come from (it has no ISBN; the title, edition and date name it)."""
+    meta = book.meta
+    edition = f", {meta.edition}" if meta.edition else ""
+    return f"{meta.title}{edition}, A4 print edition (PDF) of {book.build_date}"
+
+
+def _with_markers(content: str, markers: list[pagelist.Marker], document: str) -> str:
+    return pagelist.insert(content, [m for m in markers if m.document == document])
+
+
+def _with_page_list(nav: bytes, markers: list[pagelist.Marker], files: dict[str, str]) -> bytes:
+    """The contents pages' markers around the table of contents, and the page list after the other navs."""
+    text = nav.decode("utf-8")
+    toc_start = text.index('<nav epub:type="toc"')
+    toc_end = text.index("</nav>", toc_start) + len("</nav>")
+    before = "".join(pagelist.marker_html(m.label) for m in markers if m.document == "contents" and m.position == "toc")
+    after = "".join(pagelist.marker_html(m.label) for m in markers if m.document == "contents" and m.position != "toc")
+    items = "".join(f'<li><a href="{files[m.document]}#{pagelist.marker_id(m.label)}">{html.escape(m.label)}</a></li>'
+                    for m in markers)
+    page_list = ('<nav epub:type="page-list" role="doc-pagelist" id="page-list" aria-labelledby="page-list-title" '
+                 f'hidden="hidden"><h2 id="page-list-title">Pages</h2><ol>{items}</ol></nav>')
+    body_end = text.rindex("</body>")
+    text = (text[:toc_start] + before + text[toc_start:toc_end] + after + text[toc_end:body_end] + page_list
+            + text[body_end:])
+    return text.encode("utf-8")
 
 
 def _index_document(book: Book, stylesheet: object) -> object | None:
@@ -201,7 +252,7 @@ def normalize_zip(data: bytes, when: dt.datetime, patches: dict | None = None) -
     return out.getvalue()
 
 
-def render(book: Book, options: RenderOptions) -> Path:
+def render(book: Book, options: RenderOptions, pages: PageMap | None = None) -> Path:
     target = options.out_dir / epub_name(book)
-    write_bytes_atomic(target, build_epub_bytes(book))
+    write_bytes_atomic(target, build_epub_bytes(book, pages))
     return target

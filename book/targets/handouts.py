@@ -65,4 +65,4 @@ def render_one(book: Book, key: str, paper: str, out_dir: Path, cache_dir: Path)
     chapter = next(c for c in book.chapters if c.key == key)
     target = out_dir / chapter.handout_name
     document = print_html(book, (for_handout(book, print_chapter(chapter)),), paper, front_matter=False, handout=True)
-    return target, render_pdf(document, book, target, cache_dir)
+    return target, render_pdf(document, book, target, cache_dir, paper)

@@ -33,7 +33,7 @@ import html as html_lib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +41,8 @@ from book.convert import ID_ATTR
 
 if TYPE_CHECKING:
     from weasyprint import Document
+
+    from book.targets.pagelist import PageStart
 
 FIGURE_SPACE = "\u2007"
 SLOT = re.compile(r'<span class="pageref" data-target="([^"]+)">([^<]*)</span>')
@@ -72,6 +74,10 @@ class PageMap:
     labels: tuple[str, ...]
     anchors: dict[str, str]
     arabic_from: int
+    # Where each page begins (`pagelist.PageStart`), recorded for the book PDF, and the key of the print
+    # HTML it was laid out from (`pagelist.layout_key`): the EPUB's page list is placed from these.
+    starts: tuple[PageStart, ...] = ()
+    key: str = ""
 
     @classmethod
     def of(cls, document: Document, restart: str | None) -> "PageMap":
@@ -88,12 +94,17 @@ class PageMap:
         from book.outputs import write_text_atomic
 
         write_text_atomic(path, json.dumps({"labels": self.labels, "arabic_from": self.arabic_from,
-                                            "anchors": self.anchors}, indent=0, sort_keys=True))
+                                            "anchors": self.anchors, "key": self.key,
+                                            "starts": [start.to_json() for start in self.starts]},
+                                           indent=0, sort_keys=True))
 
     @classmethod
     def load(cls, path: Path) -> "PageMap":
+        from book.targets.pagelist import PageStart
+
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(tuple(data["labels"]), data["anchors"], data["arabic_from"])
+        return cls(tuple(data["labels"]), data["anchors"], data["arabic_from"],
+                   tuple(PageStart.from_json(start) for start in data.get("starts", ())), data.get("key", ""))
 
     def pdf_page_labels(self) -> list[tuple[int, str]]:
         """/PageLabels ranges: (first page index, numbering style "r" or "D"); each range starts at 1."""
@@ -179,6 +190,9 @@ class Rendered:
     html: str  # as laid out, placeholders included
     pages: PageMap
     unfilled: list[str]  # slot targets not in the document
+    missing: list[str] = field(default_factory=list)  # index places whose anchors are on no page (`pdfindex`)
+    index_html: str = ""  # the index as laid out after the book, if it has one
+    keep: object = None  # the index's own document: its fonts must live until the PDF is written
 
 
 def render(html: str, lay_out: Callable[[str], Document]) -> Rendered:

@@ -20,10 +20,12 @@ from book.errors import BookError, Problem
 from book.locate import Locator
 from book.model import Book, Chapter
 from book.outputs import write_bytes_atomic, write_text_atomic
-from book.targets import BLEED, PageSetup, RenderOptions, pagerefs, pdfindex
+from book.targets import BLEED, PageSetup, RenderOptions, pagelist, pagerefs, pdfindex
 from book.targets.indexview import print_index
 from book.templating import render_template
 
+# Writes the index's HTML once the book's pages are known: (page map, first page label, missing places) -> HTML.
+IndexWriter = Callable[[pagerefs.PageMap, str, list[str]], str]
 STYLESHEETS = ("base.css", "print.css")
 # PDF/UA-1 (ISO 14289-1): tagged, PDF 1.7, title shown in the window, the conformance claim in XMP.
 PDF_VARIANT = "pdf/ua-1"
@@ -116,13 +118,11 @@ def _inline_footnotes(html: str) -> str:
     return FOOTNOTE_REF.sub(lambda m: f'<span class="footnote">{notes.get(m.group(1), "")}</span>', html)
 
 
-def render_pdf(html: str, book: Book, target: Path, cache_dir: Path,
-               index_html: Callable[[pagerefs.PageMap, str, list[str]], str] | None = None) -> int:
-    """Render `html` to `target` atomically; return the page count.
+def lay_out(html: str, book: Book, index_html: IndexWriter | None = None) -> tuple[pagerefs.Rendered, list[str]]:
+    """One layout of `html` by WeasyPrint, page slots filled; also the URLs the fetcher refused.
 
-    Page references are filled in after layout (see `pagerefs`); the HTML
-    kept in the cache is the one WeasyPrint laid out, placeholders included.
-    `index_html` writes the index once the pages are known (`pdfindex`).
+    With `index_html`, the index is laid out after the book, once its pages are known, and takes the place of
+    the book's empty last page (`pdfindex`): the result is the whole document.
     """
     import weasyprint  # slow imports (about a second), only when a PDF is made
 
@@ -132,20 +132,49 @@ def render_pdf(html: str, book: Book, target: Path, cache_dir: Path,
     upstream.install()
     fetcher = ProjectOnlyFetcher(book.root, book.styles_dir)
 
-    def lay_out(document_html: str) -> weasyprint.Document:
+    def lay_out_once(document_html: str) -> weasyprint.Document:
         return weasyprint.HTML(string=document_html, base_url=book.chapters_dir.as_uri() + "/",
                                url_fetcher=fetcher).render()
 
-    rendered = pagerefs.render(html, lay_out)
-    document, unfilled, pages, misplaced = rendered.document, rendered.unfilled, rendered.pages, []
-    write_text_atomic(cache_dir / "print" / f"{target.stem}.html", rendered.html)
+    rendered = pagerefs.render(html, lay_out_once)
     if index_html is not None:
-        indexed = pdfindex.append(rendered, index_html, lay_out)
-        document, unfilled, pages, misplaced = indexed.document, indexed.unfilled, indexed.pages, indexed.missing
-        write_text_atomic(cache_dir / "print" / f"{target.stem}.index.html", indexed.html)
-    pages.save(page_map_path(cache_dir, target))
-    data = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=partial(_finish, pages))
-    problems = [_refusal(book, target, url) for url in dict.fromkeys(fetcher.refused)]
+        indexed = pdfindex.append(rendered, index_html, lay_out_once)
+        rendered = replace(rendered, document=indexed.document, pages=indexed.pages, unfilled=indexed.unfilled,
+                           missing=indexed.missing, index_html=indexed.html, keep=indexed.keep)
+    return rendered, fetcher.refused
+
+
+def render_pdf(html: str, book: Book, target: Path, cache_dir: Path, paper: str = "a4", page_list: bool = False,
+               index_html: IndexWriter | None = None) -> int:
+    """Render `html` to `target` atomically; return the page count.
+
+    Page references are filled in after layout (see `pagerefs`); the HTML
+    kept in the cache is the one WeasyPrint laid out, placeholders included.
+    With `page_list`, the page map kept in the cache also records where each
+    page begins, for the EPUB's page list (`pagelist`). `index_html` writes
+    the index once the pages are known (`pdfindex`).
+    """
+    key = pagelist.layout_key(book, html) if page_list else None
+    return write_pdf(lay_out(html, book, index_html), book, target, cache_dir, paper, key)
+
+
+def write_pdf(laid_out: tuple[pagerefs.Rendered, list[str]], book: Book, target: Path, cache_dir: Path,
+              paper: str = "a4", layout_key: str | None = None) -> int:
+    """Write one layout (`lay_out`) to `target` atomically and keep its page map; return the page count.
+
+    With `layout_key` (of the HTML laid out), the map records where each page begins (`pagelist`).
+    """
+    rendered, refused = laid_out
+    document, unfilled, misplaced = rendered.document, rendered.unfilled, rendered.missing
+    write_text_atomic(cache_dir / "print" / f"{target.stem}.html", rendered.html)
+    if rendered.index_html:
+        write_text_atomic(cache_dir / "print" / f"{target.stem}.index.html", rendered.index_html)
+    pages = rendered.pages
+    if layout_key is not None:
+        pages = replace(pages, starts=pagelist.page_starts(document), key=layout_key)
+    pages.save(page_map_path(cache_dir, target, paper))
+    data = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=partial(_finish, rendered.pages))
+    problems = [_refusal(book, target, url) for url in dict.fromkeys(refused)]
     problems += [Problem(target.name, None, f"no page number for the reference to #{name}: the target is not in "
                          "this document") for name in dict.fromkeys(unfilled)]
     problems += [Problem(target.name, None, f"no page number for the index's place #{name}: it is on no page of "
@@ -166,9 +195,13 @@ def _refusal(book: Book, target: Path, url: str) -> Problem:
     return Problem(target.name, None, message + " (named by a stylesheet or the print template)")
 
 
-def page_map_path(cache_dir: Path, target: Path) -> Path:
-    """Where the page labels of a PDF's one layout are kept (`pagerefs.PageMap`), beside the HTML laid out."""
-    return cache_dir / "print" / f"{target.stem}.pages.json"
+def page_map_path(cache_dir: Path, target: Path, paper: str = "a4") -> Path:
+    """Where the page labels of a PDF's one layout are kept (`pagerefs.PageMap`), beside the HTML laid out.
+
+    One file per paper, so that a Letter build does not replace the A4 map the EPUB's page list reads.
+    """
+    suffix = "" if paper == "a4" else "." + paper.replace("+", "-")
+    return cache_dir / "print" / f"{target.stem}{suffix}.pages.json"
 
 
 def _finish(pages: pagerefs.PageMap, document: object, pdf: object) -> None:
@@ -219,14 +252,26 @@ def _give_body(pdf, item, objects) -> None:  # type: ignore[no-untyped-def]
     item["K"] = pydyf.Array([*(kid.reference for kid in kids if kid.get("S") == "/Lbl"), body.reference])
 
 
-def render(book: Book, options: RenderOptions) -> tuple[Path, int]:
-    target = options.out_dir / pdf_name(book)
-    parts = pdfindex.index_parts(book.index)
+def book_print_html(book: Book, paper: str) -> str:
+    """The whole book as laid out for print: front matter, every chapter, and the index's empty page if it has one."""
+    return print_html(book, book.chapters, paper, front_matter=True, index_parts=pdfindex.index_parts(book.index))
+
+
+def book_index_writer(book: Book, paper: str) -> IndexWriter | None:
+    """What writes the book's index after layout (`pdfindex`), or None for a book without one."""
+    if not pdfindex.index_parts(book.index):
+        return None
 
     def index_html(pages: pagerefs.PageMap, first_page: str, missing: list[str]) -> str:
-        return print_html(book, (), options.paper, front_matter=False, first_page=first_page,
+        return print_html(book, (), paper, front_matter=False, first_page=first_page,
                           back_matter=print_index(book.index, pages.anchors, missing))
 
-    html = print_html(book, book.chapters, options.paper, front_matter=True, index_parts=parts)
-    pages = render_pdf(html, book, target, options.cache_dir, index_html if parts else None)
+    return index_html
+
+
+def render(book: Book, options: RenderOptions) -> tuple[Path, int]:
+    target = options.out_dir / pdf_name(book)
+    html = book_print_html(book, options.paper)
+    pages = render_pdf(html, book, target, options.cache_dir, options.paper,
+                       page_list=options.paper == pagelist.PAPER, index_html=book_index_writer(book, options.paper))
     return target, pages
