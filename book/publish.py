@@ -19,9 +19,15 @@ from book.figures import Figure, FigureError, resolve_figure
 from book.locate import Locator
 from book.model import Chapter, LinkRef
 from book.sanitize import Finding, audit_html, sanitize
+from book.text import split_lines
 
 IMG_SRC = re.compile(r'(<img\b[^>]*?\ssrc=")([^"]*)(")')
 LISTING_MARK = re.compile(r'<div class="listing [^"]*" data-listing="(\d+)"')
+# Tags that would run or load something, looked for in the Markdown too: pandoc drops some raw HTML without a
+# word (a <script> inside a `---` block), and the author would lose text the audit never sees.
+ACTIVE_TAG = re.compile(r"<\s*(script|iframe|object|embed|style|meta|base|link|form|frame|frameset|applet|template)\b",
+                        re.IGNORECASE)
+CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 
 
 @dataclass
@@ -59,6 +65,8 @@ def publish(chapter: Chapter, fragment: str) -> Published:
             except FigureError as error:
                 problems.append(Problem(chapter.rel, line, str(error)))
 
+    problems += _dropped_active_tags(chapter, {problem.line for problem in problems})
+
     arrived = {int(n) for n in LISTING_MARK.findall(fragment)}
     for block in chapter.code_blocks:
         if block.line not in arrived:
@@ -72,3 +80,19 @@ def publish(chapter: Chapter, fragment: str) -> Published:
 
     cleaned = IMG_SRC.sub(rename, sanitize(fragment))
     return Published(cleaned, tuple(links), tuple(dict.fromkeys(figures.values())), problems)
+
+
+def _dropped_active_tags(chapter: Chapter, reported: set[int | None]) -> list[Problem]:
+    """Active tags written in the text (outside code) on lines the audit of pandoc's HTML did not report."""
+    in_code = {n for block in chapter.code_blocks for n in range(block.line, block.end_line + 1)}
+    problems = []
+    for number, line in enumerate(split_lines(chapter.source), start=1):
+        if "<" not in line or number in in_code or number in reported:
+            continue
+        match = ACTIVE_TAG.search(CODE_SPAN.sub("", line))
+        if match:
+            tag = match.group(1).lower()
+            problems.append(Problem(chapter.rel, number, f"raw <{tag}> is not allowed in a chapter (no scripts, frames, "
+                                                         "forms, embedded objects or external styles); to show it, "
+                                                         f"put it in backticks (`<{tag}>`)"))
+    return problems

@@ -73,7 +73,6 @@ def scan_markdown(rel: str, text: str) -> ScanResult:
             if heading:
                 result.headings.append(SourceHeading(len(heading.group(1)), heading.group(2).strip(), i + 1))
             depth = _open_brackets(rel, line, i + 1, depth, result)
-            _active_tags(rel, line, i + 1, result)
         i += 1
     for start, colons, classes, _ in open_divs:
         result.problems.append(Problem(rel, start, f"the div opened here ({colons} {' '.join('.' + c for c in classes)}) "
@@ -128,25 +127,6 @@ def attached_listing(lines: list[str], code_blocks: list[CodeBlock] | tuple[Code
 
 PAIRS = {"[": "]", "(": ")", "<": ">"}
 CLOSERS = {close: open_ for open_, close in PAIRS.items()}
-# Tags that would run or load something. pandoc's output is audited for them (book.sanitize), but pandoc
-# drops some raw HTML without a word (inside a table's cells), so the source is read for them too.
-ACTIVE_TAG = re.compile(r"<\s*(script|iframe|object|embed|style|meta|base|link|form|frame|frameset|applet|template)\b",
-                        re.IGNORECASE)
-CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
-
-
-def _active_tags(rel: str, line: str, number: int, result: ScanResult) -> None:
-    """Refuse a raw <script>, <iframe>, ... written in the text (not in a code span) at its line."""
-    if "<" not in line:
-        return
-    for match in ACTIVE_TAG.finditer(CODE_SPAN.sub("", line)):
-        tag = match.group(1).lower()
-        result.problems.append(Problem(rel, number, f"raw <{tag}> is not allowed in a chapter (no scripts, frames, "
-                                                    "forms, embedded objects or external styles); to show it, put it "
-                                                    f"in backticks (`<{tag}>`)"))
-        return
-
-
 MAX_BACKTICK_RUN = 32
 BRACKET = re.compile(r"[\[\]()<>]")
 BACKTICKS = re.compile(r"`+")

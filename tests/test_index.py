@@ -188,5 +188,5 @@ def test_the_mini_book_has_an_index_with_its_marks(built_mini: Path) -> None:
 ])
 def test_a_bad_mark_fails_the_build_at_its_line(built_mini: Path, tmp_path: Path, mark: str, message: str) -> None:
     book = copy_built(built_mini, tmp_path)
-    book.edit("chapters/01_first.md", '[Moving]{.index term="move" see-also="borrowing"}', mark)
+    book.edit("chapters/01_first.md", '[Moving]{.index term="move" see-also="owner"}', mark)
     assert_clean_failure(book.check(), message)
