@@ -642,9 +642,14 @@ def _codes(g: Gatherer) -> None:
                 placeholder = g.chapters[index].html.find(f'data-construct="{construct.key}"')
                 if 0 <= placeholder < _exercises(g.chapters[index].html):
                     _mentions(g, index, construct.key, None)
+    quoted: dict[str, str] = {}  # rustc's message from a row that starts with its code(s): Part 10's table
     for index, chapter in enumerate(g.chapters):  # links whose text is a code: the cheat sheet's table
         for row in TABLE_ROW.findall(chapter.html):
             cells = CELL.findall(row)
+            codes = [c.strip() for c in plain(cells[0]).split(",")] if len(cells) > 1 else []
+            if codes and all(CODE_ONLY.match(code) for code in codes) and plain(cells[1]).strip():
+                for code in codes:
+                    quoted.setdefault(code, cells[1].strip())
             for number, cell in enumerate(cells):
                 link = LINK.fullmatch(cell.strip())
                 if link and CODE_ONLY.match(plain(link.group(3))) and number + 1 < len(cells):
@@ -659,23 +664,9 @@ def _codes(g: Gatherer) -> None:
                 place = g.place_for(where, target, [Form(code, True)])
                 if place is not None:
                     g.node(g.codes, code).places.append(place)
-    quoted = _quoted_messages(g)
     for code, node in g.codes.items():
         name = plain(node.html)
         node.description = descriptions.get(name) or quoted.get(name) or _message(messages.get(name, []))
-
-
-def _quoted_messages(g: Gatherer) -> dict[str, str]:
-    """rustc's message for a code from a table row that starts with the code(s) (Part 10's "Code | rustc says")."""
-    quoted: dict[str, str] = {}
-    for chapter in g.chapters:
-        for row in TABLE_ROW.findall(chapter.html):
-            cells = CELL.findall(row)
-            codes = [c.strip() for c in plain(cells[0]).split(",")] if len(cells) > 1 else []
-            if codes and all(CODE_ONLY.match(code) for code in codes) and plain(cells[1]).strip():
-                for code in codes:
-                    quoted.setdefault(code, cells[1].strip())
-    return quoted
 
 
 def _exercises(html: str) -> int:
